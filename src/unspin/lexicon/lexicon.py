@@ -1,0 +1,155 @@
+"""The synonym lexicon, indexed in reverse: for a word in the text, which words could a spinner have
+replaced with it.
+
+Why reverse: a detector sees only the spun text, so it asks "what could this have been?"; the
+simulator asks the forward question ("what could a spinner write instead?") of the same graph.
+"""
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from enum import IntFlag
+from functools import lru_cache
+from importlib import resources
+
+from lemminflect import getAllInflections, getAllLemmas
+
+
+class Relation(IntFlag):
+    """How an (original, spun) pair is linked; bits as written by scripts/build_lexicon.py."""
+
+    MOBY = 1
+    WN_ANY = 2  # share a WordNet synset in some sense
+    WN_FIRST = 4  # share the original's most frequent WordNet sense (sense-preserving)
+    FILLER = 8  # spinner insertion or expansion rule ("has actually", "in between")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate original for a spun form, already inflected like the spun form."""
+
+    text: str
+    lemma: str
+    relation: Relation
+
+
+def default_lexicon_path() -> str:
+    return str(resources.files("unspin.lexicon") / "data" / "lexicon.tsv.gz")
+
+
+class Lexicon:
+    """Synonym graph with forward (original -> spun) and reverse (spun -> original) lookups."""
+
+    def __init__(self, forward: dict[str, list[tuple[str, int]]]):
+        self.forward = forward
+        reverse: dict[str, list[tuple[str, int]]] = {}
+        for orig, syns in forward.items():
+            for s, f in syns:
+                reverse.setdefault(s, []).append((orig, f))
+        self.reverse = reverse
+        # Multi-word spun forms indexed by first word, for phrase matching in running text.
+        self.phrase_heads: dict[str, list[tuple[str, ...]]] = {}
+        for s in reverse:
+            if " " in s or "-" in s:
+                words = tuple(_split_phrase(s))
+                if len(words) > 1:
+                    self.phrase_heads.setdefault(words[0], []).append(words)
+        for heads in self.phrase_heads.values():
+            heads.sort(key=len, reverse=True)
+
+    @classmethod
+    def load(cls, path: str | None = None) -> "Lexicon":
+        forward: dict[str, list[tuple[str, int]]] = {}
+        with gzip.open(path or default_lexicon_path(), "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("#"):
+                    continue
+                orig, _, rest = line.rstrip("\n").partition("\t")
+                items = []
+                for item in rest.split("|"):
+                    s, _, f = item.rpartition(":")
+                    items.append((s, int(f)))
+                forward[orig] = items
+        return cls(forward)
+
+    # -- reverse: what could this have been ---------------------------------------------------
+    def originals(self, spun_lemma: str) -> list[tuple[str, Relation]]:
+        """Candidate original lemmas for a spun lemma or phrase (lower case)."""
+        return [(o, Relation(f)) for o, f in self.reverse.get(spun_lemma, ())]
+
+    def candidates(self, word: str) -> list[Candidate]:
+        """Candidate originals for one spun word form, re-inflected like it (asked -> requested)."""
+        low = word.lower()
+        out: dict[str, Candidate] = {}
+        analyses = lemma_and_tags(low)
+        inflected_only = bool(analyses) and all(lemma != low for lemma, _ in analyses)
+        if not inflected_only:
+            for orig, rel in self.originals(low):
+                out.setdefault(orig, Candidate(orig, orig, rel))
+        for lemma, tag in analyses:
+            # Moby lists some inflected forms as entries of their own ("soldiers" under "troop").
+            sources = self.originals(lemma) + (self.originals(low) if inflected_only else [])
+            for orig, rel in sources:
+                form = orig if lemma == low else inflect(orig, tag)
+                if form and form != low:
+                    out.setdefault(form, Candidate(form, orig, rel))
+        out.pop(low, None)
+        return list(out.values())
+
+    # -- forward: what could a spinner write instead -----------------------------------------
+    def synonyms(self, orig_lemma: str) -> list[tuple[str, Relation]]:
+        return [(s, Relation(f)) for s, f in self.forward.get(orig_lemma, ())]
+
+    def __contains__(self, spun: str) -> bool:
+        return spun in self.reverse
+
+
+def _split_phrase(s: str) -> list[str]:
+    return [w for w in s.replace("-", " - ").split(" ") if w]
+
+
+@lru_cache(maxsize=200_000)
+def lemma_and_tags(word: str) -> tuple[tuple[str, str], ...]:
+    """(lemma, Penn tag) pairs this form can be, e.g. asked -> (ask, VBD), (ask, VBN)."""
+    pairs: list[tuple[str, str]] = []
+    for upos, lemmas in getAllLemmas(word).items():
+        for lemma in lemmas:
+            for tag, forms in getAllInflections(lemma, upos=upos).items():
+                if word in forms and (lemma, tag) not in pairs:
+                    pairs.append((lemma, tag))
+    return tuple(pairs)
+
+
+@lru_cache(maxsize=200_000)
+def inflect(lemma: str, tag: str) -> str | None:
+    """Inflect a lemma (or a phrase's first word) with a Penn tag; None when it cannot be."""
+    if tag in ("NN", "VB", "JJ", "RB"):
+        return lemma
+    if " " not in lemma:
+        return _inflect_word(lemma, tag)
+    if tag.startswith("NN"):  # noun phrases inflect their head, the last word
+        head, _, last = lemma.rpartition(" ")
+        form = _inflect_word(last, tag)
+        return f"{head} {form}" if form else None
+    first, _, rest = lemma.partition(" ")  # verb phrases inflect the verb: "sign up" -> "signed up"
+    form = _inflect_word(first, tag)
+    return f"{form} {rest}" if form else None
+
+
+_UPOS = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}
+
+
+def _inflect_word(word: str, tag: str) -> str | None:
+    """Dictionary inflection only: a form lemminflect would guess for the wrong part of speech
+    ("mosts", "handses") is worse than no candidate."""
+    forms = getAllInflections(word, upos=_UPOS.get(tag[0], "NOUN")).get(tag)
+    return forms[0] if forms else None
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The packaged lexicon, loaded once per process."""
+    return Lexicon.load()
+
+
+__all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "inflect", "lemma_and_tags"]

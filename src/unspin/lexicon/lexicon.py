@@ -50,8 +50,8 @@ class Lexicon:
         # Multi-word spun forms indexed by first word, for phrase matching in running text.
         self.phrase_heads: dict[str, list[tuple[str, ...]]] = {}
         for s in reverse:
-            if " " in s or "-" in s:
-                words = tuple(_split_phrase(s))
+            if " " in s:
+                words = tuple(s.split(" "))
                 if len(words) > 1:
                     self.phrase_heads.setdefault(words[0], []).append(words)
         for heads in self.phrase_heads.values():
@@ -102,10 +102,6 @@ class Lexicon:
 
     def __contains__(self, spun: str) -> bool:
         return spun in self.reverse
-
-
-def _split_phrase(s: str) -> list[str]:
-    return [w for w in s.replace("-", " - ").split(" ") if w]
 
 
 @lru_cache(maxsize=200_000)

@@ -1,0 +1,69 @@
+"""Command line: ``unspin check`` (and the evaluation helpers)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from unspin.ingest import DEFAULT_MAX_BYTES, InputError, read_path
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from unspin.pipeline import default_pipeline
+    from unspin.report import render_text
+
+    pipeline = default_pipeline()
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    status = 0
+    for path in args.paths or ["-"]:
+        try:
+            text, warnings = read_path(path, args.max_bytes)
+        except InputError as e:
+            print(f"unspin: {e}", file=sys.stderr)
+            status = 2
+            continue
+        report = pipeline.run(text, doc_id="stdin" if path == "-" else path, warnings=warnings)
+        if args.json:
+            for w in report.warnings:
+                print(f"unspin: {report.id}: {w}", file=sys.stderr)
+            print(report.to_json(), flush=True)
+        elif args.explain:
+            print(json.dumps({**report.to_dict(), "spans": report.explain(), "warnings": report.warnings},
+                             ensure_ascii=False, indent=1))
+        else:
+            print(render_text(report, color=color), end="\n\n", flush=True)
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="unspin", description="Detect, explain and undo article spinning.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="check documents for spinning and restore the original wording")
+    c.add_argument("paths", nargs="*", metavar="PATH", help="files to check; - (or nothing) reads stdin")
+    c.add_argument("--json", action="store_true", help="one JSON object per document, one per line")
+    c.add_argument("--explain", action="store_true", help="JSON with the evidence behind every span")
+    c.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger inputs (default %(default)s)")
+    c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    c.set_defaults(func=cmd_check)
+    try:
+        from unspin.eval.spin_cli import register
+    except ImportError:  # the evaluation extras are optional
+        pass
+    else:
+        register(sub)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+"""Decision stage: candidate sites -> features -> flagged spans, restoration and a document score.
+
+A *site* is a run of written tokens (one word, or a phrase such as "has actually") that the lexicon
+says could be a spinner's substitute. For each site the candidate originals are scored in context
+by a language model; a small logistic model, trained on simulated spinning
+(``scripts/train_decision.py``), turns the evidence into a calibrated probability.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Sequence
+
+import numpy as np
+
+from unspin.doc import Doc, Evidence, Span
+from unspin.evidence import LanguageModel, default_ngram_lm, zipf
+from unspin.lexicon import Lexicon, Relation, default_lexicon, lemma_and_tags, inflect
+
+# Function words are examined only as the head of a spinner phrase ("in between", "has actually"):
+# as single words they are too frequent to be a spinner's substitute and too cheap to flag.
+STOPWORDS = frozenset("""a an the and or but if of in on at to for from by with as is are was were be been
+being am do does did has have had having it its this that these those he she they we you i me him her
+them us my your his our their not no so than then there here what which who whom whose when where why
+how all any each both few more most other some such only own same too very can will just should would
+could may might must shall also into over under about after before up down out off again further once
+s t don doesn didn isn aren wasn weren hasn haven hadn won wouldn said says""".split())
+MAX_PHRASE = 4
+
+FEATURES = (
+    "lm_gain", "context_gain", "zipf_written", "zipf_delta", "rel_wn_first", "rel_wn_any", "rel_moby",
+    "rel_filler", "log_candidates", "is_phrase", "written_surprise", "written_oov", "sentence_initial",
+    "gain_margin",
+)
+DOC_FEATURES = ("density", "mean_top", "max_prob", "log_words")
+
+
+@dataclass(slots=True)
+class Site:
+    """A place where a substitution may have happened, with its best reading."""
+
+    first: int  # token index, inclusive
+    last: int  # token index, inclusive
+    written: str
+    suggestion: str
+    relation: Relation
+    features: dict[str, float] = field(default_factory=dict)
+    probability: float = 0.0
+
+
+@dataclass
+class DecisionModel:
+    """Logistic weights for sites and documents (see scripts/train_decision.py)."""
+
+    site_coef: dict[str, float]
+    site_intercept: float
+    doc_coef: dict[str, float]
+    doc_intercept: float
+    site_threshold: float = 0.5
+    doc_threshold: float = 0.5
+    meta: dict = field(default_factory=dict)
+
+    def site_probability(self, f: dict[str, float]) -> float:
+        z = self.site_intercept + sum(w * f.get(k, 0.0) for k, w in self.site_coef.items())
+        return _sigmoid(z)
+
+    def doc_probability(self, f: dict[str, float]) -> float:
+        z = self.doc_intercept + sum(w * f.get(k, 0.0) for k, w in self.doc_coef.items())
+        return _sigmoid(z)
+
+    @classmethod
+    def load(cls, path: str | None = None) -> "DecisionModel":
+        src = path or str(resources.files("unspin.decide") / "data" / "decision.json")
+        try:
+            with open(src, encoding="utf-8") as fh:
+                d = json.load(fh)
+        except FileNotFoundError:
+            if path:
+                raise
+            return cls.heuristic()
+        return cls(d["site_coef"], d["site_intercept"], d["doc_coef"], d["doc_intercept"],
+                   d.get("site_threshold", 0.5), d.get("doc_threshold", 0.5), d.get("meta", {}))
+
+    def save(self, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump({"site_coef": self.site_coef, "site_intercept": self.site_intercept,
+                       "doc_coef": self.doc_coef, "doc_intercept": self.doc_intercept,
+                       "site_threshold": self.site_threshold, "doc_threshold": self.doc_threshold,
+                       "meta": self.meta}, fh, indent=1)
+
+    @classmethod
+    def heuristic(cls) -> "DecisionModel":
+        """Hand-set weights, used only before a trained model exists."""
+        return cls({"lm_gain": 0.6, "context_gain": 0.4, "rel_filler": 2.0, "rel_wn_first": 0.5},
+                   -4.0, {"density": 2.0, "max_prob": 2.0}, -3.0)
+
+
+def _sigmoid(z: float) -> float:
+    if z < -40:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+class Detector:
+    """Finds spun sites in a tokenized ``Doc`` and fills its spans and spin score.
+
+    Parameters are explicit so that two detectors with different models can live in one process.
+    """
+
+    def __init__(self, lexicon: Lexicon | None = None, lm: LanguageModel | None = None,
+                 model: DecisionModel | None = None, max_candidates: int = 60, passes: int = 2):
+        self.lexicon = lexicon or default_lexicon()
+        self.lm = lm or default_ngram_lm()
+        self.model = model or DecisionModel.load()
+        self.max_candidates = max_candidates
+        self.passes = passes
+
+    # -- public ---------------------------------------------------------------------------
+    def sites(self, doc: Doc) -> list[Site]:
+        """Every candidate site with features, scored jointly per sentence."""
+        out: list[Site] = []
+        for sent in _sentences(doc):
+            out.extend(self._sentence_sites(doc, sent))
+        return out
+
+    def predict(self, doc: Doc) -> Doc:
+        sites = self.sites(doc)
+        chosen = _non_overlapping([s for s in sites if s.probability >= self.model.site_threshold])
+        doc.spans = [self._span(doc, s) for s in chosen]
+        doc.spin_score = self.model.doc_probability(doc_features(doc, sites))
+        return doc
+
+    # -- internals ------------------------------------------------------------------------
+    def _sentence_sites(self, doc: Doc, sent: list[int]) -> list[Site]:
+        words = [i for i in sent if doc.tokens[i].is_word or doc.tokens[i].protected == "number"]
+        if not words:
+            return []
+        lm_words = [_lm_form(doc.tokens[i].text) for i in words]
+        raw = self._raw_sites(doc, words)
+        if not raw:
+            return []
+        sites: list[Site] = []
+        replaced: dict[int, str] = {}
+        for _ in range(max(1, self.passes)):
+            sites = []
+            for (a, b, written, cands) in raw:
+                context = list(lm_words)
+                for k, sub in replaced.items():
+                    if not (a <= k <= b):
+                        context[k] = sub
+                sites.append(self._score_site(doc, words, context, a, b, written, cands))
+            new_replaced: dict[int, str] = {}
+            for s in _non_overlapping([s for s in sites if s.probability >= self.model.site_threshold]):
+                a = words.index(s.first)
+                b = words.index(s.last)
+                new_replaced[a] = _lm_form(s.suggestion)
+                for k in range(a + 1, b + 1):
+                    new_replaced[k] = ""
+            if new_replaced == replaced:
+                break
+            replaced = new_replaced
+        return sites
+
+    def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, list]]:
+        """(first word pos, last word pos, written text, candidates) for single words and phrases."""
+        toks = doc.tokens
+        out = []
+        lx = self.lexicon
+        for a, ti in enumerate(words):
+            tok = toks[ti]
+            low = tok.lower
+            if tok.protected is None and low not in STOPWORDS and len(low) > 1:
+                # A content word's original is a content word, unless WordNet links them in some sense
+                # (WordNet-driven spinners do write "astatine" for "at").
+                cands = [c for c in lx.candidates(tok.text)
+                         if c.text not in STOPWORDS or c.relation & Relation.WN_ANY]
+                if cands:
+                    out.append((a, a, tok.text, cands[: self.max_candidates]))
+            heads = [low] + [lemma for lemma, _ in lemma_and_tags(low) if lemma != low]
+            for head in heads:
+                for phrase in lx.phrase_heads.get(head, ()):
+                    n = len(phrase)
+                    if a + n > len(words):
+                        continue
+                    span_toks = [toks[words[a + k]] for k in range(n)]
+                    if any(t.protected for t in span_toks[1:]):
+                        continue
+                    if not all(span_toks[k].lower == phrase[k] for k in range(1, n)):
+                        continue
+                    if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
+                        continue  # a phrase never spans punctuation
+                    written = doc.text[span_toks[0].start:span_toks[-1].end]
+                    cands = self._phrase_candidates(" ".join(phrase), head, low)
+                    if cands:
+                        out.append((a, a + n - 1, written, cands))
+        return out
+
+    def _phrase_candidates(self, phrase_key: str, head: str, written_head: str) -> list:
+        from unspin.lexicon import Candidate
+
+        cands = []
+        if head == written_head:
+            return [Candidate(o, o, r) for o, r in self.lexicon.originals(phrase_key)]
+        for lemma, tag in lemma_and_tags(written_head):
+            if lemma != head:
+                continue
+            for orig, rel in self.lexicon.originals(phrase_key):
+                form = inflect(orig, tag)
+                if form:
+                    cands.append(Candidate(form, orig, rel))
+        return cands
+
+    def _score_site(self, doc: Doc, words: list[int], context: list[str], a: int, b: int,
+                    written: str, cands: list) -> Site:
+        lm = self.lm
+        left = ["<s>"] + [w for w in context[:a] if w]
+        right = [w for w in context[b + 1:] if w] + ["</s>"]
+        w_forms = _lm_form(written).split()
+        base = lm.window_logprob(left, w_forms, right)
+        best, best_score, second = None, -1e9, -1e9
+        for c in cands:
+            sc = lm.window_logprob(left, _lm_form(c.text).split(), right)
+            if sc > best_score:
+                best, best_score, second = c, sc, best_score
+            elif sc > second:
+                second = sc
+        assert best is not None
+        c_forms = _lm_form(best.text).split()
+        uni_w = sum(lm.unigram_logprob(w) for w in w_forms)
+        uni_c = sum(lm.unigram_logprob(w) for w in c_forms)
+        gain = best_score - base
+        zw = zipf(written)
+        first_tok = doc.tokens[words[a]]
+        f = {
+            "lm_gain": _clip(gain, 25.0),
+            "context_gain": _clip(gain - (uni_c - uni_w), 25.0),
+            "zipf_written": zw,
+            "zipf_delta": zipf(best.text) - zw,
+            "rel_wn_first": float(bool(best.relation & Relation.WN_FIRST)),
+            "rel_wn_any": float(bool(best.relation & Relation.WN_ANY)),
+            "rel_moby": float(bool(best.relation & Relation.MOBY)),
+            "rel_filler": float(bool(best.relation & Relation.FILLER)),
+            "log_candidates": math.log1p(len(cands)),
+            "is_phrase": float(b > a),
+            "written_surprise": _clip(-base / (len(w_forms) + min(2, len(right))), 25.0),
+            "written_oov": float(any(lm.unigram_logprob(w) <= -13.9 for w in w_forms)),
+            "sentence_initial": float(a == 0),
+            "gain_margin": _clip(best_score - second if second > -1e8 else 10.0, 25.0),
+        }
+        site = Site(words[a], words[b], written, _match_case(best.text, written), best.relation, f)
+        site.probability = self.model.site_probability(f)
+        return site
+
+    def _span(self, doc: Doc, s: Site) -> Span:
+        start, end = doc.tokens[s.first].start, doc.tokens[s.last].end
+        f = s.features
+        ev = Evidence(lm_gain=f["lm_gain"], context_gain=f["context_gain"], zipf_written=f["zipf_written"],
+                      zipf_suggestion=f["zipf_written"] + f["zipf_delta"], relation=_relation_name(s.relation),
+                      n_candidates=int(round(math.expm1(f["log_candidates"]))))
+        return Span(start, end, doc.text[start:end], s.suggestion, s.probability, ev)
+
+
+def doc_features(doc: Doc, sites: Sequence[Site]) -> dict[str, float]:
+    """Document-level evidence: how dense and how strong the suspicious sites are."""
+    n_words = max(1, len(doc.words))
+    probs = sorted((s.probability for s in sites), reverse=True)
+    top = probs[:5] + [0.0] * max(0, 5 - len(probs))
+    return {
+        "density": 100.0 * sum(probs) / n_words,
+        "mean_top": float(np.mean(top)),
+        "max_prob": probs[0] if probs else 0.0,
+        "log_words": math.log1p(n_words),
+    }
+
+
+def _sentences(doc: Doc) -> list[list[int]]:
+    groups: dict[int, list[int]] = {}
+    for i, t in enumerate(doc.tokens):
+        groups.setdefault(t.sentence, []).append(i)
+    return list(groups.values())
+
+
+def _non_overlapping(sites: list[Site]) -> list[Site]:
+    taken: list[Site] = []
+    used: set[int] = set()
+    for s in sorted(sites, key=lambda s: -s.probability):
+        rng = set(range(s.first, s.last + 1))
+        if rng & used:
+            continue
+        used |= rng
+        taken.append(s)
+    return sorted(taken, key=lambda s: s.first)
+
+
+@lru_cache(maxsize=200_000)
+def _lm_form(text: str) -> str:
+    """Lower case, hyphens and curly apostrophes normalised: the n-gram model's vocabulary."""
+    return text.lower().replace("\u2019", "'").replace("-", " ")
+
+
+def _match_case(suggestion: str, written: str) -> str:
+    if written.isupper() and len(written) > 1:
+        return suggestion.upper()
+    if written[:1].isupper():
+        return suggestion[:1].upper() + suggestion[1:]
+    return suggestion
+
+
+def _relation_name(rel: Relation) -> str:
+    names = [n for n, bit in (("wordnet-sense", Relation.WN_FIRST), ("wordnet", Relation.WN_ANY),
+                              ("moby", Relation.MOBY), ("filler", Relation.FILLER)) if rel & bit]
+    return "+".join(names)
+
+
+def _clip(x: float, lim: float) -> float:
+    return max(-lim, min(lim, x))

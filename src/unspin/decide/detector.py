@@ -111,7 +111,7 @@ class Detector:
     """
 
     def __init__(self, lexicon: Lexicon | None = None, lm: LanguageModel | None = None,
-                 model: DecisionModel | None = None, max_candidates: int = 60, passes: int = 2):
+                 model: DecisionModel | None = None, max_candidates: int = 100, passes: int = 2):
         self.lexicon = lexicon or default_lexicon()
         self.lm = lm or default_ngram_lm()
         self.model = model or DecisionModel.load()

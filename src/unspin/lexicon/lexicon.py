@@ -22,6 +22,7 @@ class Relation(IntFlag):
     WN_ANY = 2  # share a WordNet synset in some sense
     WN_FIRST = 4  # share the original's most frequent WordNet sense (sense-preserving)
     FILLER = 8  # spinner insertion or expansion rule ("has actually", "in between")
+    ROGET = 16  # same group in Roget's Thesaurus (1911)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,10 @@ def lemma_and_tags(word: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     for upos, lemmas in getAllLemmas(word).items():
         for lemma in lemmas:
-            for tag, forms in getAllInflections(lemma, upos=upos).items():
+            table = getAllInflections(lemma, upos=upos)
+            if "VBD" in table and "VBN" not in table:  # lemminflect omits VBN when it equals VBD
+                table["VBN"] = table["VBD"]
+            for tag, forms in table.items():
                 if word in forms and (lemma, tag) not in pairs:
                     pairs.append((lemma, tag))
     return tuple(pairs)
@@ -138,7 +142,8 @@ _UPOS = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}
 def _inflect_word(word: str, tag: str) -> str | None:
     """Dictionary inflection only: a form lemminflect would guess for the wrong part of speech
     ("mosts", "handses") is worse than no candidate."""
-    forms = getAllInflections(word, upos=_UPOS.get(tag[0], "NOUN")).get(tag)
+    table = getAllInflections(word, upos=_UPOS.get(tag[0], "NOUN"))
+    forms = table.get(tag) or (table.get("VBD") if tag == "VBN" else None)
     return forms[0] if forms else None
 
 

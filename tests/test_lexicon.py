@@ -1,0 +1,50 @@
+"""The lexicon: reverse lookup, inflection, phrases and fillers."""
+import pytest
+
+from unspin.lexicon import Relation, default_lexicon, inflect, lemma_and_tags
+
+
+@pytest.fixture(scope="module")
+def lx():
+    return default_lexicon()
+
+
+def texts(lx, word):
+    return {c.text for c in lx.candidates(word)}
+
+
+@pytest.mark.parametrize("spun,original", [
+    ("satisfied", "met"), ("bought", "ordered"), ("soldiers", "troops"), ("missiles", "rockets"),
+    ("composed", "written"), ("dedication", "commitment"), ("arranged", "scheduled"), ("helium", "he"),
+])
+def test_reverse_lookup_finds_the_original(lx, spun, original):
+    assert original in texts(lx, spun)
+
+
+def test_inflection_is_kept(lx):
+    assert "requested" in texts(lx, "asked")  # VBD -> VBD
+    assert "troops" in texts(lx, "soldiers")  # NNS -> NNS
+    assert "rockets" in {c.text for c in lx.candidates("missiles")}
+    assert "troop" not in texts(lx, "soldiers")  # never a bare lemma for an inflected form
+
+
+def test_lemma_and_tags_and_inflect():
+    assert ("ask", "VBD") in lemma_and_tags("asked")
+    assert inflect("request", "VBD") == "requested"
+    assert inflect("sign up", "VBD") == "signed up"  # verb phrases inflect the verb
+    assert inflect("fighting man", "NNS") == "fighting men"  # noun phrases inflect the head
+    assert inflect("most", "NNS") is None  # no guessed forms for the wrong part of speech
+
+
+def test_phrases_and_fillers(lx):
+    assert ("join", Relation.FILLER) in lx.originals("sign up with")
+    assert any(o == "noted" for o, _ in lx.originals("kept in mind"))
+    for spun, orig in [("has actually", "has"), ("in between", "between"), ("never ever", "never"),
+                       ("very first", "first"), ("exact same", "same")]:
+        assert any(o == orig and r & Relation.FILLER for o, r in lx.originals(spun)), spun
+    assert ("in", "between") in lx.phrase_heads["in"]
+
+
+def test_forward_graph_is_the_reverse_of_the_reverse(lx):
+    for s, _ in lx.synonyms("met")[:20]:
+        assert any(o == "met" for o, _ in lx.originals(s))

@@ -200,11 +200,17 @@ class Spinner:
             if inflected and not rel & Relation.FILLER:
                 continue  # "said" as an entry of its own is the adjective (aforesaid), not the verb
             found.setdefault(syn, [0, True])[0] |= int(rel)
+        tags_of: dict[str, set[str]] = {}
         for lemma, tag in analyses:
+            tags_of.setdefault(lemma, set()).add(tag)
+        for lemma, tag in analyses:
+            ambiguous_past = tag in ("VBD", "VBN") and {"VBD", "VBN"} <= tags_of[lemma]
             for syn, rel in self.lexicon.synonyms(lemma):
                 form = syn if lemma == low else inflect(syn, tag)
                 if not form or not _pos_ok(form, tag):
                     continue
+                if ambiguous_past and inflect(syn, "VBD") != inflect(syn, "VBN"):
+                    continue  # "joined" may be either; "fell in" / "fallen in" fits only one
                 item = found.setdefault(form, [0, False])
                 item[0] |= int(rel)
         out = []

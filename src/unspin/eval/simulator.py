@@ -301,9 +301,10 @@ class Spinner:
 
     @staticmethod
     def _choose(rng: random.Random, opts: dict[str, list[tuple[str, float]]]) -> tuple[str, str]:
-        # Kind first (numbers and fillers are what a spinner always rewrites when it can), then form.
+        # Kind first (numbers and fillers are what a spinner rewrites when it can; other phrases are
+        # rarer than single-word swaps), then form.
         kinds = sorted(opts)
-        kw = {"numbers": 3.0, "phrase": 1.0, "nosense": 1.0, "sense": 1.0}
+        kw = {"numbers": 3.0, "phrase": 1.0, "nosense": 3.0, "sense": 1.0}
         if "phrase" in opts and any(w >= 5.0 for _, w in opts["phrase"]):
             kw = dict(kw, phrase=3.0)
         kind = rng.choices(kinds, weights=[kw[k] for k in kinds])[0]

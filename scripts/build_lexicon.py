@@ -61,7 +61,6 @@ FILLERS: dict[str, list[str]] = {
     "noted": ["kept in mind"],
     "note": ["keep in mind"],
     "explained": ["made clear"],
-    "asked": ["asked for"],
     "requested": ["asked for"],
     "help": ["assist", "aid"],
     "get": ["obtain"],

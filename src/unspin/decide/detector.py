@@ -33,7 +33,7 @@ MAX_PHRASE = 4
 FEATURES = (
     "lm_gain", "context_gain", "zipf_written", "zipf_delta", "rel_wn_first", "rel_wn_any", "rel_moby",
     "rel_filler", "log_candidates", "is_phrase", "written_surprise", "written_oov", "sentence_initial",
-    "gain_margin",
+    "gain_margin", "written_posterior", "bayes_gain", "log_rank",
 )
 DOC_FEATURES = ("density", "mean_top", "max_prob", "log_words")
 
@@ -221,13 +221,22 @@ class Detector:
         w_forms = _lm_form(written).split()
         base = lm.window_logprob(left, w_forms, right)
         best, best_score, second = None, -1e9, -1e9
-        for c in cands:
+        scores = np.empty(len(cands))
+        fanout = np.empty(len(cands))
+        forward = self.lexicon.forward
+        for k, c in enumerate(cands):
             sc = lm.window_logprob(left, _lm_form(c.text).split(), right)
+            scores[k] = sc
+            fanout[k] = len(forward.get(c.lemma, ())) or 1
             if sc > best_score:
                 best, best_score, second = c, sc, best_score
             elif sc > second:
                 second = sc
         assert best is not None
+        # A spinner picks one of the original's synonyms: P(written | orig) ~ 1 / fan-out of orig.
+        top = max(best_score, base)
+        log_all = top + math.log(math.exp(base - top) + float(np.exp(scores - top).sum()))
+        bayes = float(np.logaddexp.reduce(scores - np.log(fanout))) - base
         c_forms = _lm_form(best.text).split()
         uni_w = sum(lm.unigram_logprob(w) for w in w_forms)
         uni_c = sum(lm.unigram_logprob(w) for w in c_forms)
@@ -249,6 +258,9 @@ class Detector:
             "written_oov": float(any(lm.unigram_logprob(w) <= -13.9 for w in w_forms)),
             "sentence_initial": float(a == 0),
             "gain_margin": _clip(best_score - second if second > -1e8 else 10.0, 25.0),
+            "written_posterior": _clip(base - log_all, 25.0),
+            "bayes_gain": _clip(bayes, 25.0),
+            "log_rank": math.log1p(int((scores > base).sum())),
         }
         site = Site(words[a], words[b], written, _match_case(best.text, written), best.relation, f)
         site.probability = self.model.site_probability(f)

@@ -33,7 +33,7 @@ MAX_PHRASE = 4
 FEATURES = (
     "lm_gain", "context_gain", "zipf_written", "zipf_delta", "rel_wn_first", "rel_wn_any", "rel_moby",
     "rel_filler", "log_candidates", "is_phrase", "written_surprise", "written_oov", "sentence_initial",
-    "gain_margin", "written_posterior", "bayes_gain", "log_rank",
+    "gain_margin", "written_posterior", "bayes_gain", "log_rank", "doc_bayes", "doc_odd_share",
 )
 DOC_FEATURES = ("density", "mean_top", "max_prob", "log_words")
 
@@ -120,10 +120,32 @@ class Detector:
 
     # -- public ---------------------------------------------------------------------------
     def sites(self, doc: Doc) -> list[Site]:
-        """Every candidate site with features, scored jointly per sentence."""
-        out: list[Site] = []
+        """Every candidate site with features and probability.
+
+        Two phases: every site is first scored in its written context; document statistics (how odd
+        the document is overall) join each site's features, since a substitution is likelier in a
+        document full of them; then flagged neighbours are restored and their sentences re-scored
+        ("composed dedication" -> "written commitment" is found as a pair).
+        """
+        plans = []
         for sent in _sentences(doc):
-            out.extend(self._sentence_sites(doc, sent))
+            words = [i for i in sent if doc.tokens[i].is_word or doc.tokens[i].protected == "number"]
+            raw = self._raw_sites(doc, words) if words else []
+            if raw:
+                lm_words = [_lm_form(doc.tokens[i].text) for i in words]
+                plans.append((words, lm_words, raw, self._score_sentence(doc, words, lm_words, raw, {})))
+        all_sites = [s for *_, sites in plans for s in sites]
+        stats = _doc_stats(all_sites)
+        out: list[Site] = []
+        for words, lm_words, raw, sites in plans:
+            self._probabilities(sites, stats)
+            for _ in range(max(0, self.passes - 1)):
+                replaced = self._replacements(words, sites)
+                if not replaced:
+                    break
+                sites = self._score_sentence(doc, words, lm_words, raw, replaced)
+                self._probabilities(sites, stats)
+            out.extend(sites)
         return out
 
     def predict(self, doc: Doc) -> Doc:
@@ -134,35 +156,30 @@ class Detector:
         return doc
 
     # -- internals ------------------------------------------------------------------------
-    def _sentence_sites(self, doc: Doc, sent: list[int]) -> list[Site]:
-        words = [i for i in sent if doc.tokens[i].is_word or doc.tokens[i].protected == "number"]
-        if not words:
-            return []
-        lm_words = [_lm_form(doc.tokens[i].text) for i in words]
-        raw = self._raw_sites(doc, words)
-        if not raw:
-            return []
-        sites: list[Site] = []
-        replaced: dict[int, str] = {}
-        for _ in range(max(1, self.passes)):
-            sites = []
-            for (a, b, written, cands) in raw:
-                context = list(lm_words)
-                for k, sub in replaced.items():
-                    if not (a <= k <= b):
-                        context[k] = sub
-                sites.append(self._score_site(doc, words, context, a, b, written, cands))
-            new_replaced: dict[int, str] = {}
-            for s in _non_overlapping([s for s in sites if s.probability >= self.model.site_threshold]):
-                a = words.index(s.first)
-                b = words.index(s.last)
-                new_replaced[a] = _lm_form(s.suggestion)
-                for k in range(a + 1, b + 1):
-                    new_replaced[k] = ""
-            if new_replaced == replaced:
-                break
-            replaced = new_replaced
+    def _score_sentence(self, doc: Doc, words: list[int], lm_words: list[str], raw: list,
+                        replaced: dict[int, str]) -> list[Site]:
+        sites = []
+        for (a, b, written, cands) in raw:
+            context = list(lm_words)
+            for k, sub in replaced.items():
+                if not (a <= k <= b):
+                    context[k] = sub
+            sites.append(self._score_site(doc, words, context, a, b, written, cands))
         return sites
+
+    def _probabilities(self, sites: list[Site], stats: dict[str, float]) -> None:
+        for s in sites:
+            s.features.update(stats)
+            s.probability = self.model.site_probability(s.features)
+
+    def _replacements(self, words: list[int], sites: list[Site]) -> dict[int, str]:
+        replaced: dict[int, str] = {}
+        for s in _non_overlapping([s for s in sites if s.probability >= self.model.site_threshold]):
+            a, b = words.index(s.first), words.index(s.last)
+            replaced[a] = _lm_form(s.suggestion)
+            for k in range(a + 1, b + 1):
+                replaced[k] = ""
+        return replaced
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, list]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
@@ -263,7 +280,6 @@ class Detector:
             "log_rank": math.log1p(int((scores > base).sum())),
         }
         site = Site(words[a], words[b], written, _match_case(best.text, written), best.relation, f)
-        site.probability = self.model.site_probability(f)
         return site
 
     def _span(self, doc: Doc, s: Site) -> Span:
@@ -286,6 +302,14 @@ def doc_features(doc: Doc, sites: Sequence[Site]) -> dict[str, float]:
         "max_prob": probs[0] if probs else 0.0,
         "log_words": math.log1p(n_words),
     }
+
+
+def _doc_stats(sites: Sequence[Site]) -> dict[str, float]:
+    """How odd the document is as a whole: mean Bayes gain and the share of clearly odd sites."""
+    if not sites:
+        return {"doc_bayes": 0.0, "doc_odd_share": 0.0}
+    gains = [min(10.0, max(-5.0, s.features["bayes_gain"])) for s in sites]
+    return {"doc_bayes": float(np.mean(gains)), "doc_odd_share": float(np.mean([g > 2.0 for g in gains]))}
 
 
 def _sentences(doc: Doc) -> list[list[int]]:

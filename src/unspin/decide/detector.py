@@ -18,7 +18,8 @@ import numpy as np
 
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, default_ngram_lm, zipf
-from unspin.lexicon import Lexicon, Relation, default_lexicon, lemma_and_tags, inflect
+from unspin.lexicon import Candidate, Lexicon, Relation, default_lexicon, inflect, lemma_and_tags
+from unspin.tokenize import sentences
 
 # Function words are examined only as the head of a spinner phrase ("in between", "has actually"):
 # as single words they are too frequent to be a spinner's substitute and too cheap to flag.
@@ -128,7 +129,7 @@ class Detector:
         ("composed dedication" -> "written commitment" is found as a pair).
         """
         plans = []
-        for sent in _sentences(doc):
+        for sent in sentences(doc):
             words = [i for i in sent if doc.tokens[i].is_word or doc.tokens[i].protected == "number"]
             raw = self._raw_sites(doc, words) if words else []
             if raw:
@@ -216,8 +217,6 @@ class Detector:
         return out
 
     def _phrase_candidates(self, phrase_key: str, head: str, written_head: str) -> list:
-        from unspin.lexicon import Candidate
-
         cands = []
         if head == written_head:
             return [Candidate(o, o, r) for o, r in self.lexicon.originals(phrase_key)]
@@ -310,13 +309,6 @@ def _doc_stats(sites: Sequence[Site]) -> dict[str, float]:
         return {"doc_bayes": 0.0, "doc_odd_share": 0.0}
     gains = [min(10.0, max(-5.0, s.features["bayes_gain"])) for s in sites]
     return {"doc_bayes": float(np.mean(gains)), "doc_odd_share": float(np.mean([g > 2.0 for g in gains]))}
-
-
-def _sentences(doc: Doc) -> list[list[int]]:
-    groups: dict[int, list[int]] = {}
-    for i, t in enumerate(doc.tokens):
-        groups.setdefault(t.sentence, []).append(i)
-    return list(groups.values())
 
 
 def _non_overlapping(sites: list[Site]) -> list[Site]:

@@ -30,6 +30,7 @@ from functools import lru_cache
 from lemminflect import getAllLemmas
 
 from unspin.lexicon import Relation, default_lexicon, inflect, lemma_and_tags
+from unspin.lexicon.lexicon import UPOS
 from unspin.tokenize import tokenize
 
 STYLES = ("sense", "nosense", "phrase", "numbers", "mixed")
@@ -76,7 +77,6 @@ def _number_table() -> dict[str, str]:
 
 NUMBER_WORDS = _number_table()
 _CLEAN_RE = re.compile(r"^[a-z][a-z' -]*[a-z]$|^[a-z]$")
-_UPOS = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +156,7 @@ def _zipf_cached(text: str) -> float:
 
 def _pos_ok(form: str, tag: str) -> bool:
     """Is the (inflected) synonym usable in the word's part of speech?"""
-    upos = _UPOS.get(tag[:1])
+    upos = UPOS.get(tag[:1])
     if upos is None:
         return True
     words = form.split()

@@ -136,13 +136,13 @@ def inflect(lemma: str, tag: str) -> str | None:
     return f"{form} {rest}" if form else None
 
 
-_UPOS = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}
+UPOS = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}  # Penn tag initial -> universal POS
 
 
 def _inflect_word(word: str, tag: str) -> str | None:
     """Dictionary inflection only: a form lemminflect would guess for the wrong part of speech
     ("mosts", "handses") is worse than no candidate."""
-    table = getAllInflections(word, upos=_UPOS.get(tag[0], "NOUN"))
+    table = getAllInflections(word, upos=UPOS.get(tag[0], "NOUN"))
     forms = table.get(tag) or (table.get("VBD") if tag == "VBN" else None)
     return forms[0] if forms else None
 

@@ -113,7 +113,7 @@ def main() -> None:
     model.site_threshold = round(best[1], 2)
     print(f"site threshold {model.site_threshold} (dev site F1 {best[0]:.3f})", file=sys.stderr)
 
-    for (doc, sites, _, _), p in zip(dev_items, _split(pd_, [len(s) for _, s, _, _ in dev_items])):
+    for (doc, sites, _, _), p in zip(dev_items, np.split(pd_, np.cumsum([len(s) for _, s, _, _ in dev_items])[:-1])):
         for s, pi in zip(sites, p):
             s.probability = float(pi)
     D = np.array([[doc_features(doc, sites)[k] for k in DOC_FEATURES] for doc, sites, _, _ in dev_items])
@@ -132,14 +132,6 @@ def main() -> None:
                   "dev_site_f1": round(best[0], 4), "script": "scripts/train_decision.py"}
     model.save(os.path.normpath(a.out))
     print(f"wrote {a.out} in {time.time() - t0:.0f}s", file=sys.stderr)
-
-
-def _split(arr: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
-    out, pos = [], 0
-    for n in sizes:
-        out.append(arr[pos:pos + n])
-        pos += n
-    return out
 
 
 if __name__ == "__main__":

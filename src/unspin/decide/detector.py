@@ -18,7 +18,8 @@ import numpy as np
 
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, default_ngram_lm, zipf
-from unspin.lexicon import Candidate, Lexicon, Relation, default_lexicon, inflect, lemma_and_tags
+from unspin.evidence.ngram import OOV_LOGPROB
+from unspin.lexicon import Lexicon, Relation, default_lexicon, lemma_and_tags
 from unspin.tokenize import sentences
 
 # Function words are examined only as the head of a spinner phrase ("in between", "has actually"):
@@ -211,23 +212,10 @@ class Detector:
                     if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
                         continue  # a phrase never spans punctuation
                     written = doc.text[span_toks[0].start:span_toks[-1].end]
-                    cands = self._phrase_candidates(" ".join(phrase), head, low)
+                    cands = lx.phrase_candidates(" ".join(phrase), low)
                     if cands:
                         out.append((a, a + n - 1, written, cands))
         return out
-
-    def _phrase_candidates(self, phrase_key: str, head: str, written_head: str) -> list:
-        cands = []
-        if head == written_head:
-            return [Candidate(o, o, r) for o, r in self.lexicon.originals(phrase_key)]
-        for lemma, tag in lemma_and_tags(written_head):
-            if lemma != head:
-                continue
-            for orig, rel in self.lexicon.originals(phrase_key):
-                form = inflect(orig, tag)
-                if form:
-                    cands.append(Candidate(form, orig, rel))
-        return cands
 
     def _score_site(self, doc: Doc, words: list[int], context: list[str], a: int, b: int,
                     written: str, cands: list) -> Site:
@@ -258,7 +246,6 @@ class Detector:
         uni_c = sum(lm.unigram_logprob(w) for w in c_forms)
         gain = best_score - base
         zw = zipf(written)
-        first_tok = doc.tokens[words[a]]
         f = {
             "lm_gain": _clip(gain, 25.0),
             "context_gain": _clip(gain - (uni_c - uni_w), 25.0),
@@ -271,15 +258,14 @@ class Detector:
             "log_candidates": math.log1p(len(cands)),
             "is_phrase": float(b > a),
             "written_surprise": _clip(-base / (len(w_forms) + min(2, len(right))), 25.0),
-            "written_oov": float(any(lm.unigram_logprob(w) <= -13.9 for w in w_forms)),
+            "written_oov": float(any(lm.unigram_logprob(w) <= OOV_LOGPROB + 0.1 for w in w_forms)),
             "sentence_initial": float(a == 0),
             "gain_margin": _clip(best_score - second if second > -1e8 else 10.0, 25.0),
             "written_posterior": _clip(base - log_all, 25.0),
             "bayes_gain": _clip(bayes, 25.0),
             "log_rank": math.log1p(int((scores > base).sum())),
         }
-        site = Site(words[a], words[b], written, _match_case(best.text, written), best.relation, f)
-        return site
+        return Site(words[a], words[b], written, _match_case(best.text, written), best.relation, f)
 
     def _span(self, doc: Doc, s: Site) -> Span:
         start, end = doc.tokens[s.first].start, doc.tokens[s.last].end

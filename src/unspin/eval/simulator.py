@@ -143,12 +143,10 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _zipf(text: str) -> float:
-    return _zipf_cached(text)
-
-
 @lru_cache(maxsize=300_000)
-def _zipf_cached(text: str) -> float:
+def _zipf(text: str) -> float:
+    """wordfreq's own phrase frequency (not ``unspin.evidence.zipf``'s rarest-word rule): the
+    simulator asks how common a whole substitute is."""
     from wordfreq import zipf_frequency
 
     return zipf_frequency(text, "en")

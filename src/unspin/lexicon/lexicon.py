@@ -97,6 +97,22 @@ class Lexicon:
         out.pop(low, None)
         return list(out.values())
 
+    def phrase_candidates(self, phrase: str, written_head: str) -> list[Candidate]:
+        """Candidate originals for a multi-word spun form whose first word is written as
+        ``written_head``, inflected like it ("signed up with" -> "joined")."""
+        head = phrase.split(" ", 1)[0]
+        if head == written_head:
+            return [Candidate(o, o, r) for o, r in self.originals(phrase)]
+        cands = []
+        for lemma, tag in lemma_and_tags(written_head):
+            if lemma != head:
+                continue
+            for orig, rel in self.originals(phrase):
+                form = inflect(orig, tag)
+                if form:
+                    cands.append(Candidate(form, orig, rel))
+        return cands
+
     # -- forward: what could a spinner write instead -----------------------------------------
     def synonyms(self, orig_lemma: str) -> list[tuple[str, Relation]]:
         return [(s, Relation(f)) for s, f in self.forward.get(orig_lemma, ())]

@@ -17,6 +17,7 @@ TOKEN_RE = re.compile(
     r"|\S"
 )
 SENT_END = {".", "!", "?"}
+PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 ABBREV = {"mr", "mrs", "ms", "dr", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
           "oct", "nov", "dec", "gov", "sen", "rep", "gen", "col", "lt", "sgt", "inc", "co", "corp", "ltd",
           "vs", "etc", "u", "s", "no", "jr", "sr", "prof", "mt", "ft", "e", "g", "i"}
@@ -33,8 +34,12 @@ def tokenize(text: str, doc_id: str = "-") -> Doc:
     masked = _mask_spans(text)
     sentence = 0
     sentence_start = True
+    prev_end = 0
     for m in TOKEN_RE.finditer(text):
         s, e = m.start(), m.end()
+        if not sentence_start and PARAGRAPH_BREAK.search(text, prev_end, s):
+            sentence += 1  # a blank line ends a sentence, with or without punctuation (headlines)
+            sentence_start = True
         word = m.group()
         is_word = word[0].isalpha()
         tok = Token(word, s, e, sentence, is_word)
@@ -48,12 +53,7 @@ def tokenize(text: str, doc_id: str = "-") -> Doc:
         if word in SENT_END and not _is_abbreviation(doc.tokens):
             sentence += 1
             sentence_start = True
-        elif word == "\n" or (not is_word and "\n\n" in text[e:e + 2]):
-            sentence += 1
-            sentence_start = True
-        if e < len(text) and "\n\n" in text[e:e + 3] and is_word:
-            sentence += 1
-            sentence_start = True
+        prev_end = e
     return doc
 
 

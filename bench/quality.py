@@ -400,8 +400,8 @@ def main(argv: list[str] | None = None) -> int:
           f"dev F1 {b['rare_word']['dev_f1']:.2f}); known list: {b['known_list']['spun_forms_kept']} spun forms "
           f"seen >= {b['known_list']['min_count']} times in {m['train_docs']} train docs x {len(STYLES)} styles x "
           f"{len(DEFAULT_RATES)} rates. Restoration of rare word is 0 by construction (no suggestion).")
-    print(f"clean row: flags on the unspun documents, FPR = share called spun, flags per 1,000 words; "
-          f"precision with clean docs pooled is in the JSON (precision_with_clean).")
+    print("clean row: flags on the unspun documents, FPR = share called spun, flags per 1,000 words; "
+          "precision with clean docs pooled is in the JSON (precision_with_clean).")
     print(f"\nunspin.check: {t['checked_docs']} docs in {t['check_s']:.0f} s = {t['docs_per_s']:.2f} docs/s "
           f"({t['words_per_s']:.0f} words/s; resources loaded in {t['load_s']:.1f} s); wall time {t['wall_s']:.0f} s")
     print(f"JSON with every figure: {out}")

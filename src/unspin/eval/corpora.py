@@ -15,14 +15,12 @@ document id, so adding or re-fetching a corpus never moves a document between sp
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
 import subprocess
 import sys
 import tarfile
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path

@@ -2,18 +2,30 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 
 from unspin.ingest import DEFAULT_MAX_BYTES, InputError, read_path
+from unspin.pipeline import DEFAULT_PROFILE, PROFILES
+
+
+# Each module adds its own subcommands with ``register(subparsers)``; one module per stage keeps
+# this file small and lets optional extras (server, cluster engine) stay optional.
+SUBCOMMAND_MODULES = (
+    "unspin.eval.spin_cli",      # unspin spin
+    "unspin.attribute.cli",      # unspin index build|add, unspin find
+    "unspin.serve.cli",          # unspin serve
+    "unspin.scan.cli",           # unspin scan
+)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from unspin.pipeline import default_pipeline
     from unspin.report import render_text
 
-    pipeline = default_pipeline()
+    pipeline = default_pipeline(args.profile)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     status = 0
     for path in args.paths or ["-"]:
@@ -45,12 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--explain", action="store_true", help="JSON with the evidence behind every span")
     c.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger inputs (default %(default)s)")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    c.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
+                   help="fast: n-gram evidence only; accurate: neural re-ranking; cascade: neural only "
+                        "where fast is suspicious (default %(default)s)")
     c.set_defaults(func=cmd_check)
-    try:
-        from unspin.eval.spin_cli import register
-    except ImportError:  # the evaluation extras are optional
-        pass
-    else:
+    for module in SUBCOMMAND_MODULES:
+        try:
+            register = importlib.import_module(module).register
+        except ModuleNotFoundError as e:
+            # An optional extra (server, cluster engine) is not installed, or the stage is absent:
+            # the other commands still work. A broken unspin import is a bug and is raised.
+            if e.name and e.name.startswith("unspin") and not module.startswith(e.name):
+                raise
+            continue
         register(sub)
     return ap
 

@@ -45,11 +45,25 @@ class Pipeline:
         return Report.from_doc(doc, self.threshold)
 
 
-@lru_cache(maxsize=1)
-def default_pipeline() -> Pipeline:
-    return Pipeline()
+PROFILES = ("fast", "accurate", "cascade")
+DEFAULT_PROFILE = "fast"
 
 
-def check(text: str, doc_id: str = "-") -> Report:
+@lru_cache(maxsize=len(PROFILES))
+def default_pipeline(profile: str = DEFAULT_PROFILE) -> Pipeline:
+    """The shared pipeline for a profile, built once per process.
+
+    fast: n-gram, frequency and thesaurus evidence only (batch scanning);
+    accurate: candidates re-ranked by a neural language model;
+    cascade: fast first, the neural model only where the fast profile is suspicious.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    if profile == "fast":
+        return Pipeline()
+    raise NotImplementedError(f"profile {profile!r} is not built yet")
+
+
+def check(text: str, doc_id: str = "-", profile: str = DEFAULT_PROFILE) -> Report:
     """Check one document for spinning; resources load on the first call of the process."""
-    return default_pipeline().run(text, doc_id)
+    return default_pipeline(profile).run(text, doc_id)

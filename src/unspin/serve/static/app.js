@@ -4,6 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 let health = { index: false, max_bytes: 0 };
+let healthLoaded = null;  // promise: /healthz read at start-up
 let current = null;      // {text, report}
 let showRestored = false;
 
@@ -148,12 +149,19 @@ function renderSource(result) {
       src.append(document.createTextNode(run.source));
       return;
     }
-    if (run.query) q.append(el("del", "del", run.query));
-    if (run.source) src.append(el("ins", "ins", run.source));
+    appendMarked(q, "del", run.query);
+    appendMarked(src, "ins", run.source);
   });
 }
 
+function appendMarked(parent, tag, text) {  // the words marked, their trailing space not
+  const m = /^([\s\S]*?)(\s*)$/.exec(text);
+  if (m[1]) parent.append(el(tag, tag, m[1]));
+  if (m[2]) parent.append(document.createTextNode(m[2]));
+}
+
 async function findSource(text) {
+  await healthLoaded;
   if (!health.index) return;
   try {
     renderSource(await api("/v1/find", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -214,7 +222,7 @@ function checkFile(file) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  api("/healthz").then((h) => { health = h; }).catch(() => {});
+  healthLoaded = api("/healthz").then((h) => { health = h; }).catch(() => {});
   $("form").addEventListener("submit", (e) => { e.preventDefault(); checkText(); });
   $("file").addEventListener("change", (e) => { if (e.target.files[0]) checkFile(e.target.files[0]); });
   const area = $("text");

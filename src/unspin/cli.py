@@ -26,6 +26,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from unspin.report import render_text
 
     pipeline = default_pipeline(args.profile)
+    index = None
+    if args.index:  # restore from a source found in the index (unspin.attribute.restore)
+        from unspin.attribute import SourceIndex, SourceIndexError, attribute_report
+        try:
+            index = SourceIndex(args.index, create=False)
+        except SourceIndexError as e:
+            print(f"unspin: {e}", file=sys.stderr)
+            return 2
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     status = 0
     for path in args.paths or ["-"]:
@@ -36,6 +44,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             status = 2
             continue
         report = pipeline.run(text, doc_id="stdin" if path == "-" else path, warnings=warnings)
+        if index is not None:
+            report = attribute_report(report, index)
         if args.json:
             for w in report.warnings:
                 print(f"unspin: {report.id}: {w}", file=sys.stderr)
@@ -57,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--explain", action="store_true", help="JSON with the evidence behind every span")
     c.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger inputs (default %(default)s)")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    c.add_argument("--index", metavar="DIR", help="source index (unspin index build): when it holds the source, "
+                   "mark and restore every substitution from it; JSON gains a \"source\" key")
     c.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
                    help="fast: n-gram evidence only; accurate: neural re-ranking; cascade: neural only "
                         "where fast is suspicious (default %(default)s)")

@@ -1,6 +1,5 @@
 """HTTP API: every endpoint, every error, the limits, and concurrency (in process, no sockets)."""
 import asyncio
-import dataclasses
 import json
 import re
 import time
@@ -13,7 +12,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from conftest import EXAMPLE, ROOT, run_cli  # noqa: E402
 from unspin.serve import app as serve_app  # noqa: E402
-from unspin.serve.app import BodyLimit, ServeConfig, create_app, open_index, word_diff  # noqa: E402
+from unspin.serve.app import BodyLimit, ServeConfig, create_app, open_index  # noqa: E402
 
 EXAMPLE_TEXT = open(EXAMPLE, encoding="utf-8").read()
 LONG_TEXT = "\n\n".join([EXAMPLE_TEXT] * 20)  # ~15k characters: seconds to check, not milliseconds
@@ -264,49 +263,34 @@ def test_find_rejects_bad_k(client):
 SOURCE = EXAMPLE_TEXT.replace("satisfied", "met").replace("had actually", "had")
 
 
-@dataclasses.dataclass
-class FakeMatch:
-    id: str
-    score: float
-    alignment: list
+def build_index(path):
+    """A real attribution index holding the example's source and an unrelated document."""
+    attribute = pytest.importorskip("unspin.attribute", reason="the attribution stage (issue 5) is absent")
+    with attribute.SourceIndex(path) as index:
+        index.add("news/1", SOURCE)
+        index.add("news/2", "A recipe: boil the pasta, fry garlic in olive oil, add tomatoes and basil. " * 3)
+    return str(path)
 
 
-class FakeIndex:
-    """Stands in for unspin.attribute.SourceIndex: find() and the source text by id."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def find(self, text, k=5):
-        return [FakeMatch("bbc/123", 0.91, [[0, 10, 0, 10]]), FakeMatch("bbc/7", 0.2, [])][:k]
-
-    def text(self, doc_id):
-        return {"bbc/123": SOURCE}[doc_id]
-
-
-def test_find_with_index_returns_matches_and_diff(monkeypatch, pipeline):
-    monkeypatch.setattr(serve_app, "open_index", FakeIndex)
-    with TestClient(create_app(ServeConfig(warm=False, index="some/dir"))) as c:
+def test_find_with_index_returns_aligned_matches(tmp_path, pipeline):
+    with TestClient(create_app(ServeConfig(warm=False, index=build_index(tmp_path / "idx")))) as c:
         assert c.get("/healthz").json()["index"] is True
-        r = c.post("/v1/find", json={"text": EXAMPLE_TEXT, "k": 1})
+        r = c.post("/v1/find", json={"text": EXAMPLE_TEXT, "k": 3})
     assert r.status_code == 200
-    (m,) = r.json()["matches"]
-    assert (m["id"], m["score"], m["alignment"]) == ("bbc/123", 0.91, [[0, 10, 0, 10]])
-    assert m["source_text"] == SOURCE
-    changed = [(d["query"].strip(), d["source"].strip()) for d in m["diff"] if d["op"] != "equal"]
+    matches = r.json()["matches"]
+    assert matches[0]["id"] == "news/1" and matches[0]["score"] > 0.5 and matches[0]["text"] == SOURCE
+    assert all(m["id"] != "news/2" for m in matches)
+    ops = matches[0]["alignment"]
+    assert "".join(o["spun_text"] for o in ops) == EXAMPLE_TEXT
+    assert "".join(o["source_text"] for o in ops) == SOURCE
+    changed = [(o["spun_text"].strip(), o["source_text"].strip()) for o in ops if o["op"] != "equal"]
     assert changed == [("satisfied", "met"), ("actually", "")]
-
-
-def test_word_diff_reassembles_both_texts():
-    a, b = "The  leaders who satisfied in Geneva.\n", "The leaders who met in Geneva today.\n"
-    d = word_diff(a, b)
-    assert "".join(x["query"] for x in d) == a and "".join(x["source"] for x in d) == b
-    assert {x["op"] for x in d} >= {"equal", "replace"}
 
 
 def test_index_that_cannot_be_opened_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="index"):
         open_index(str(tmp_path / "missing"))
+    assert not (tmp_path / "missing").exists()  # serving never creates an index
 
 
 def test_cli_serve_with_bad_index_exits_2(tmp_path):

@@ -4,15 +4,15 @@ Playwright cannot download browsers here, so it drives the system Chromium (``ap
 chromium``; scripts/test.sh installs it). Without one the test skips locally, and fails in CI
 (CI=true), where a skipped browser test would hide a broken setup. Screenshots go to build/e2e/.
 """
+import contextlib
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-import json
 
 import pytest
 
@@ -78,11 +78,11 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="module")
-def server():
-    """``unspin serve`` as a user starts it, on a free port."""
+@contextlib.contextmanager
+def start_server(*args: str):
+    """``unspin serve`` as a user starts it, on a free port; yields its URL once it is ready."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "unspin.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "unspin.cli", "serve", "--port", str(port), *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -91,6 +91,12 @@ def server():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with start_server() as url:
+        yield url
 
 
 def new_page(browser, **kw):
@@ -176,41 +182,14 @@ def test_file_upload_and_phone_layout(browser, server, tmp_path):
     page.close()
 
 
-class FakeIndex:
-    """An attribution index holding the example's original wording (unspin.attribute's interface)."""
-
-    SOURCE = EXAMPLE_TEXT.replace("satisfied", "met").replace("had actually", "had")
-
-    def __init__(self, path):
-        pass
-
-    def find(self, text, k=5):
-        return [{"id": "news/1", "score": 0.93, "alignment": []}]
-
-    def text(self, doc_id):
-        return self.SOURCE
-
-
 @pytest.fixture()
-def server_with_index(monkeypatch):
-    """The real app under uvicorn (in a thread, so that a stand-in index can be injected)."""
-    import uvicorn
-
-    from unspin.serve import app as serve_app
-
-    monkeypatch.setattr(serve_app, "open_index", FakeIndex)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(serve_app.create_app(serve_app.ServeConfig(index="x")),
-                                       host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url)
+def server_with_index(tmp_path):
+    """``unspin serve --index DIR`` on a real attribution index holding the example's source."""
+    attribute = pytest.importorskip("unspin.attribute", reason="the attribution stage (issue 5) is absent")
+    with attribute.SourceIndex(tmp_path / "idx") as index:
+        index.add("news/1", EXAMPLE_TEXT.replace("satisfied", "met").replace("had actually", "had"))
+    with start_server("--index", str(tmp_path / "idx")) as url:
         yield url
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
 
 
 def test_side_by_side_diff_when_an_index_is_configured(browser, server_with_index):

@@ -12,7 +12,8 @@ Endpoints (documented in the OpenAPI schema at ``/docs`` and ``/openapi.json``):
   the ``--explain`` one (spans with evidence, warnings) with ``"explain": true``.
 - ``POST /v1/check/file?name=&profile=&explain=``: the raw bytes of a ``.txt``/``.html`` file, decoded
   as ``unspin check`` decodes files; the answer also carries the decoded ``text``.
-- ``POST /v1/find`` ``{"text", "k"}``: the closest sources in the attribution index (``--index``).
+- ``POST /v1/find`` ``{"text", "k"}``: the closest sources in the attribution index (``--index``),
+  each aligned to the text (the page's side-by-side diff).
 - ``GET /healthz``: liveness, readiness, limits, whether an index is configured.
 - ``GET /``: the web page (static files in ``unspin/serve/static``).
 
@@ -24,9 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import difflib
 import logging
-import re
+import sqlite3
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -205,87 +205,30 @@ def _report(profile: str, text: str, doc_id: str, explain: bool, warnings: list[
 
 
 def open_index(path: str) -> Any:
-    """The attribution index at ``path``; ValueError with a clear message if it cannot be opened."""
+    """The attribution index at ``path`` (never created here); ValueError with a clear message."""
     try:
-        from unspin.attribute import SourceIndex
+        from unspin.attribute import SourceIndex, SourceIndexError
     except ImportError as e:
         raise ValueError(f"--index needs the attribution stage (unspin.attribute), which is not "
                          f"available here ({e})") from None
     try:
-        return SourceIndex(path)
-    except (OSError, ValueError) as e:
+        return SourceIndex(path, create=False)
+    except (SourceIndexError, OSError, sqlite3.Error) as e:
         raise ValueError(f"cannot open index {path}: {e}") from None
 
 
-def _words(text: str) -> list[str]:
-    """Words with their following whitespace, so that joining a diff run gives back the text."""
-    return re.findall(r"\S+\s*|\s+", text)
-
-
-def word_diff(query: str, source: str) -> list[dict[str, str]]:
-    """Side-by-side diff by words: ``[{"op": "equal"|"replace"|"delete"|"insert", "query", "source"}]``.
-
-    ``query`` holds the checked text of the run, ``source`` the found source's; joined, the ``query``
-    fields give back ``query`` and the ``source`` fields ``source``. ``delete`` is only in the query,
-    ``insert`` only in the source.
-    """
-    a, b = _words(query), _words(source)
-    key = lambda w: w.strip().lower()  # noqa: E731 - compare words, not spacing or case
-    sm = difflib.SequenceMatcher(None, [key(w) for w in a], [key(w) for w in b], autojunk=False)
-    return [{"op": op, "query": "".join(a[i1:i2]), "source": "".join(b[j1:j2])}
-            for op, i1, i2, j1, j2 in sm.get_opcodes()]
-
-
-def _plain(value: Any) -> Any:
-    """Match objects of the attribution stage as JSON-ready data, whatever their class."""
-    if hasattr(value, "to_dict"):
-        return _plain(value.to_dict())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
-
-
-def _source_text(index: Any, match: dict[str, Any]) -> str | None:
-    """The found source's text, from the match or from the index, when the index keeps it."""
-    for key in ("source_text", "text"):
-        if isinstance(match.get(key), str):
-            return match[key]
-    for name in ("text", "get_text", "source_text"):
-        getter = getattr(index, name, None)
-        if callable(getter):
-            try:
-                text = getter(match.get("id"))
-            except (KeyError, LookupError, OSError, ValueError):
-                return None
-            return text if isinstance(text, str) else None
-    return None
-
-
-def _find(index: Any, text: str, k: int) -> dict[str, Any]:
-    """Runs in a worker thread: the matches for ``text``, each with a word diff when possible."""
-    matches = []
-    for m in index.find(text, k=k):
-        d = _plain(m)
-        if not isinstance(d, dict):
-            d = {"match": d}
-        source = _source_text(index, d)
-        if source is not None:
-            d["source_text"] = source
-            d["diff"] = word_diff(text, source)
-        matches.append(d)
-    return {"matches": matches}
+def _find(index: Any, lock: threading.Lock, text: str, k: int) -> dict[str, Any]:
+    """Runs in a worker thread: ``unspin find --json``'s matches, each with the source's text."""
+    with lock:  # one SQLite connection, shared by the worker threads
+        matches = index.find(text, k=k)
+    return {"matches": [m.to_dict(with_text=True) for m in matches]}
 
 
 def create_app(config: ServeConfig | None = None) -> FastAPI:
     """The application; ``unspin serve`` runs it with uvicorn."""
     config = config or ServeConfig()
     index = open_index(config.index) if config.index else None
+    index_lock = threading.Lock()
     engine = Engine(config.workers, config.max_pending, config.timeout_s)
     state: dict[str, Any] = {"warm": None}
 
@@ -295,6 +238,8 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
             state["warm"] = engine.executor.submit(_report, DEFAULT_PROFILE, "Warm up the model.", "-", False)
         yield
         engine.shutdown()
+        if index is not None:
+            index.close()
 
     app = FastAPI(title="unspin", version=unspin.__version__, lifespan=lifespan,
                   description="Detect, explain and undo article spinning. Errors are JSON "
@@ -339,13 +284,14 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     @app.post("/v1/find", summary="Find the sources a text was spun from",
               responses={409: {"description": "no index configured"}})
     async def find(req: FindRequest) -> dict[str, Any]:
-        """The `k` closest documents in the server's attribution index: each match has its `id`,
-        `score` and `alignment` as the index gives them, plus `source_text` and a word `diff`
-        (`[{"op": "equal"|"replace"|"delete"|"insert", "query": str, "source": str}]`) when the
-        index keeps the source text."""
+        """The `k` closest documents in the server's attribution index, best first, as `unspin find
+        --json` gives them (`id`, `score`, `alignment`) plus the source's `text`. `alignment` is
+        `unspin.attribute.align`'s: operations `{"op": "equal"|"replace"|"insert"|"delete", "spun":
+        [start, end], "source": [start, end], "spun_text", "source_text"}` that partition both texts
+        (`insert`: only in the checked text, `delete`: only in the source)."""
         if index is None:
             raise ApiError(409, "no index configured: start the server with `unspin serve --index DIR`")
-        return await engine.call(_find, index, req.text, req.k)
+        return await engine.call(_find, index, index_lock, req.text, req.k)
 
     @app.get("/healthz", summary="Liveness and configuration")
     async def healthz() -> dict[str, Any]:

@@ -134,23 +134,23 @@ function renderSource(result) {
     $("diff").hidden = true;
     return;
   }
-  const score = typeof match.score === "number" ? match.score.toFixed(2) : String(match.score);
-  $("source-info").textContent = "Source " + match.id + " (score " + score + ")" +
+  $("source-info").textContent = "Source " + match.id + " (score " + match.score.toFixed(2) + ")" +
     (result.matches.length > 1 ? "; also: " + result.matches.slice(1).map((m) => m.id).join(", ") : "");
-  if (!match.diff) {
-    $("source-info").textContent += ". The index does not keep the source text, so no diff is shown.";
+  if (!match.alignment || !match.alignment.length) {
+    $("source-info").textContent += ". No alignment to show.";
     $("diff").hidden = true;
     return;
   }
   $("diff").hidden = false;
-  match.diff.forEach((run) => {
-    if (run.op === "equal") {
-      q.append(document.createTextNode(run.query));
-      src.append(document.createTextNode(run.source));
+  // Operations of unspin.attribute.align: they partition both texts, so each side reads whole.
+  match.alignment.forEach((op) => {
+    if (op.op === "equal") {
+      q.append(document.createTextNode(op.spun_text));
+      src.append(document.createTextNode(op.source_text));
       return;
     }
-    appendMarked(q, "del", run.query);
-    appendMarked(src, "ins", run.source);
+    appendMarked(q, "del", op.spun_text);
+    appendMarked(src, "ins", op.source_text);
   });
 }
 

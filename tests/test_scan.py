@@ -361,6 +361,24 @@ def _sorted_runs(sigs):
     return np.take_along_axis(bands, order, axis=1), order
 
 
+def test_index_adds_the_source_match(tmp_path):
+    from unspin.attribute import SourceIndex
+    from unspin.eval.simulator import Spinner
+
+    idx = str(tmp_path / "idx")
+    with SourceIndex(idx) as index:
+        index.add_many([(f"wire-{i}", p) for i, p in enumerate(PARAGRAPHS)])
+    docs = [("copy", Spinner(style="mixed", rate=0.15, seed=3).spin(PARAGRAPHS[2]).spun),
+            ("unrelated", "Ducks, geese and swans gather at the lake each winter to feed on weeds.")]
+    path = str(tmp_path / "in.jsonl")
+    write_jsonl(path, docs)
+    out = str(tmp_path / "out")
+    scan([path], out, index=idx, **FAST)
+    got = by_id(out)
+    assert got["copy"]["source_id"] == "wire-2" and got["copy"]["source_score"] >= 0.3
+    assert got["unrelated"]["source_id"] is None
+
+
 # -- progress and CLI ----------------------------------------------------------------------------
 
 def test_progress_log_lines_and_bar():

@@ -1,87 +1,58 @@
-"""Grouping copies of the same source across a scanned corpus: MinHash band signatures per shard,
-exchanged as band-sorted runs in files (as datatrove's MinHash dedup does), joined locally with numpy.
+"""Grouping copies of the same source across a scanned corpus: the attribution index's MinHash
+fingerprints per shard, exchanged as band-sorted runs in files (as datatrove's MinHash dedup does),
+joined locally with numpy.
 
-Why signatures of the *restored* text: a spinner swaps words for synonyms, which breaks most word
-shingles a copy shares with its source; restoration puts many of the original words back, so copies
-of one source sign alike again. Candidates from equal band hashes are verified by the Jaccard estimate
-of the full signatures before two documents are joined, so one chance band collision cannot chain
-unrelated groups together.
+The fingerprint is the one :mod:`unspin.attribute` uses (its spin-invariant form: names, numbers,
+punctuation and the function-word skeleton a spinner leaves alone, shingled and MinHashed), with its
+bands, rows, bucket cap and calibrated threshold, so ``groups.parquet`` links the same documents
+``unspin find --self`` would. Candidates from equal band keys are verified by the estimated Jaccard
+similarity of the full signatures before two documents are joined.
 
 Each worker writes, per shard, ``signatures/<shard>.npz``: the full signatures and, for every band,
-the band hashes already sorted (a run). The join merges the runs band by band (no generic shuffle),
-links neighbours with equal hashes, verifies them, and labels connected components.
+the band keys already sorted (a run). The join merges the runs band by band (no generic shuffle),
+pairs every member of a run of equal keys with its first member, verifies the pairs and labels
+connected components.
 """
 from __future__ import annotations
 
 import os
-import re
 
 import numpy as np
 
-NUM_PERM = 128
-BANDS = 32
-ROWS = NUM_PERM // BANDS
-SHINGLE = 3
-THRESHOLD = 0.3  # estimated Jaccard of restored 3-word shingles to join two documents
-SEED = 1
-WORD = re.compile(r"\w+")
+from unspin.attribute.fingerprint import NUM_PERM, MinHasher, invariant_form, shingles
+from unspin.attribute.index import BANDS, BUCKET_CAP, DEFAULT_THRESHOLD, _band_keys
 
-_TEMPLATE = None
+THRESHOLD = DEFAULT_THRESHOLD
 
-
-def _minhash():
-    global _TEMPLATE
-    from datasketch import MinHash
-
-    if _TEMPLATE is None:
-        _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)
-    return MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-
-
-def shingles(text: str) -> list[bytes]:
-    words = WORD.findall(text.lower())
-    if len(words) <= SHINGLE:
-        return [" ".join(words).encode()] if words else []
-    return [" ".join(words[i:i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)]
+_HASHER: MinHasher | None = None
 
 
 def signature(text: str) -> np.ndarray | None:
-    """MinHash (datasketch) of the word 3-shingles; None for a text without words."""
-    sh = shingles(text)
-    if not sh:
+    """The attribution fingerprint of ``text``; None when it has nothing spin-invariant to sign."""
+    global _HASHER
+    sh = shingles(invariant_form(text))
+    if len(sh) == 0:
         return None
-    m = _minhash()
-    m.update_batch(sh)
-    return np.asarray(m.hashvalues, dtype=np.uint32)
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser, vectorised."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    if _HASHER is None:
+        _HASHER = MinHasher()
+    return _HASHER.signature(sh)
 
 
 def band_hashes(sigs: np.ndarray) -> np.ndarray:
-    """(n, BANDS) uint64: one hash per band of ROWS signature values."""
-    n = sigs.shape[0]
-    parts = sigs.reshape(n, BANDS, ROWS).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h = np.zeros((n, BANDS), dtype=np.uint64)
-        for r in range(ROWS):
-            h = _mix(h ^ parts[:, :, r] ^ np.uint64(r + 1))
-    return h
+    """(n, BANDS) int64 LSH bucket keys, exactly as the attribution index computes them."""
+    if len(sigs) == 0:
+        return np.zeros((0, BANDS), np.int64)
+    return np.array([_band_keys(s) for s in sigs], dtype=np.int64)
 
 
-def sign_rows(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """(row numbers, signatures) of the checked documents of a shard."""
+def sign_texts(texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """(row numbers, signatures) of the documents of a shard that have a text to sign."""
     idx, sigs = [], []
-    for i, row in enumerate(rows):
-        if row.get("error") is None and row.get("restored"):
-            s = signature(row["restored"])
-            if s is not None:
-                idx.append(i)
-                sigs.append(s)
+    for i, text in enumerate(texts):
+        s = signature(text) if text else None
+        if s is not None:
+            idx.append(i)
+            sigs.append(s)
     if not sigs:
         return np.zeros(0, np.int64), np.zeros((0, NUM_PERM), np.uint32)
     return np.asarray(idx, np.int64), np.vstack(sigs)
@@ -91,11 +62,12 @@ def signature_path(output: str, shard_name: str) -> str:
     return os.path.join(output, "signatures", f"{shard_name}.npz")
 
 
-def write_signatures(output: str, shard_name: str, rows: list[dict]) -> None:
-    """The shard's signatures and its band-sorted runs, written atomically."""
+def write_signatures(output: str, shard_name: str, texts: list[str | None]) -> None:
+    """The shard's signatures and its band-sorted runs, written atomically; ``texts[i]`` is the
+    text of the shard's row ``i`` (None for a document that failed)."""
     from unspin.scan.writer import atomic_write
 
-    idx, sigs = sign_rows(rows)
+    idx, sigs = sign_texts(texts)
     bands = band_hashes(sigs).T  # (BANDS, n)
     order = np.argsort(bands, axis=1, kind="stable")
     runs = np.take_along_axis(bands, order, axis=1)
@@ -117,17 +89,24 @@ def signatures_valid(output: str, shard_name: str) -> bool:
 
 def candidate_pairs(runs_per_shard: list[np.ndarray], order_per_shard: list[np.ndarray],
                     offsets: np.ndarray) -> np.ndarray:
-    """(m, 2) global document numbers whose hashes agree in some band: each band's sorted runs are
-    merged and neighbours in a run of equal hashes are paired."""
+    """(m, 2) global document numbers whose keys agree in some band: each band's sorted runs are
+    merged, and every member of a run of equal keys is paired with the run's first member (runs
+    longer than BUCKET_CAP are generic skeletons, not copies, and are skipped)."""
     pairs = []
     for b in range(BANDS):
         hashes = np.concatenate([r[b] for r in runs_per_shard])
         docs = np.concatenate([o[b] + off for o, off in zip(order_per_shard, offsets)])
         merge = np.argsort(hashes, kind="stable")  # timsort merges the pre-sorted runs
         hashes, docs = hashes[merge], docs[merge]
-        same = np.nonzero(hashes[1:] == hashes[:-1])[0]
-        if same.size:
-            pairs.append(np.stack([docs[same], docs[same + 1]], axis=1))
+        if len(hashes) < 2:
+            continue
+        starts = np.concatenate([[0], np.nonzero(hashes[1:] != hashes[:-1])[0] + 1])
+        lengths = np.diff(np.concatenate([starts, [len(hashes)]]))
+        first = np.repeat(starts, lengths)  # each position's run start
+        size = np.repeat(lengths, lengths)
+        member = (np.arange(len(hashes)) != first) & (size <= BUCKET_CAP)
+        if member.any():
+            pairs.append(np.stack([docs[first[member]], docs[member]], axis=1))
     if not pairs:
         return np.zeros((0, 2), np.int64)
     p = np.sort(np.concatenate(pairs), axis=1)
@@ -139,7 +118,7 @@ def verify(pairs: np.ndarray, sigs: np.ndarray, threshold: float = THRESHOLD, ch
     for i in range(0, len(pairs), chunk):
         p = pairs[i:i + chunk]
         est = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
-        keep.append(p[est >= threshold])
+        keep.append(p[est >= threshold])  # as unspin.attribute.fingerprint.similarity
     return np.concatenate(keep) if keep else pairs
 
 

@@ -115,8 +115,10 @@ def open_index(path: str):
     except ImportError:
         raise ScanSetupError("--index needs the attribution index (unspin.attribute, issue 5), "
                              "which this build of unspin does not include") from None
+    if not os.path.isdir(path):
+        raise ScanSetupError(f"--index {path}: no such folder (build one with `unspin index build`)")
     try:
-        return SourceIndex(path)
+        return SourceIndex(path, create=False)
     except Exception as e:
         raise ScanSetupError(f"--index {path}: cannot open ({type(e).__name__}: {e})") from None
 
@@ -145,19 +147,18 @@ def check_record(rec: Record, pipeline) -> dict:
     return row
 
 
-def attribute_row(row: dict, index) -> None:
-    """Best source match from the attribution index, found for the restored text."""
+def attribute_row(row: dict, text: str | None, index) -> None:
+    """The best source in the attribution index (its fingerprint is spin-invariant: the text as
+    written is the query)."""
     if index is None or row["error"] is not None:
         return
     try:
-        matches = index.find(row["restored"], k=1)
+        matches = index.find(text, k=1, with_alignment=False)
     except Exception as e:
         row["warnings"].append(f"attribution failed ({type(e).__name__}: {e})")
         return
     if matches:
-        m = matches[0]
-        get = m.get if isinstance(m, dict) else lambda k: getattr(m, k)
-        row["source_id"], row["source_score"] = str(get("id")), float(get("score"))
+        row["source_id"], row["source_score"] = str(matches[0].id), float(matches[0].score)
 
 
 def process_shard(shard: Shard, inputs: list[Input], config: ScanConfig) -> ShardResult:
@@ -166,14 +167,15 @@ def process_shard(shard: Shard, inputs: list[Input], config: ScanConfig) -> Shar
 
     t0 = time.perf_counter()
     pipeline, index = worker_resources(config)
-    rows, skipped_positions = [], shard.records
+    rows, texts = [], []
     for rec in read_shard(shard, inputs, config):
         row = check_record(rec, pipeline)
-        attribute_row(row, index)
+        attribute_row(row, rec.text, index)
         rows.append(row)
-    skipped = skipped_positions - len(rows)
+        texts.append(rec.text if row["error"] is None else None)
+    skipped = shard.records - len(rows)
     if config.group:
-        grouping.write_signatures(config.output, shard.name, rows)
+        grouping.write_signatures(config.output, shard.name, texts)
     result = ShardResult(shard=shard.index, rows=len(rows), records=shard.records, skipped=skipped,
                          errors=sum(r["error"] is not None for r in rows),
                          spun=sum(r["verdict"] == "spun" for r in rows),

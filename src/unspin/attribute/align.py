@@ -19,6 +19,7 @@ with :class:`difflib.SequenceMatcher`; then every operation whose two sides diff
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 from typing import Any
 
@@ -44,20 +45,34 @@ def align(spun: str, source: str) -> list[dict[str, Any]]:
     b, b_start, b_end = _tokens(source)
     blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
     # Character ranges of the matched token runs; everything between two runs is a difference.
-    raw: list[tuple[int, int, int, int, bool]] = []  # (s0, s1, t0, t1, equal)
-    ps, pt = 0, 0
+    raw: list[tuple[int, int, int, int, bool | None]] = []  # (s0, s1, t0, t1, equal; None: excerpt edge)
+    ps, pt, pj = 0, 0, 0
     for i, j, n in blocks:
-        if n == 0:
-            continue
-        s0, s1, t0, t1 = a_start[i], a_end[i + n - 1], b_start[j], b_end[j + n - 1]
+        s0 = a_start[i] if i < len(a) else len(spun)
+        t0 = b_start[j] if j < len(b) else len(source)
         if s0 > ps or t0 > pt:
-            raw.append((ps, s0, pt, t0, False))
+            gap = (ps, s0, pt, t0, False)
+            ma, nb = i - bisect.bisect_left(a_start, ps), j - pj
+            if nb > ma and (not raw or n == 0):
+                # The spun text is an excerpt: its first (last) words are the source's last (first)
+                # words before (after) the next (previous) match; the rest of the source is deleted.
+                cut = b_start[j - ma] if not raw else (b_end[pj + ma - 1] if ma else pt)
+                if not raw:
+                    raw += [(0, 0, 0, cut, None), (0, s0, cut, t0, False)]
+                else:
+                    raw += [(ps, s0, pt, cut, False), (s0, s0, cut, t0, None)]
+            else:
+                raw.append(gap)
+        if n == 0:
+            break
+        s1, t1 = a_end[i + n - 1], b_end[j + n - 1]
         raw.append((s0, s1, t0, t1, True))
-        ps, pt = s1, t1
-    if ps < len(spun) or pt < len(source):
-        raw.append((ps, len(spun), pt, len(source), False))
+        ps, pt, pj = s1, t1, j + n
     ops: list[dict[str, Any]] = []
     for s0, s1, t0, t1, equal in raw:
+        if equal is None:
+            _push(ops, s0, s1, t0, t1, spun, source, merge=False)
+            continue
         if equal and spun[s0:s1] != source[t0:t1]:
             for piece in _split_equal_run(spun, source, s0, s1, t0, t1):
                 _push(ops, *piece, spun, source)
@@ -92,7 +107,8 @@ def _split_equal_run(spun: str, source: str, s0: int, s1: int, t0: int, t1: int)
     yield ps, s1, pt, t1
 
 
-def _push(ops: list[dict[str, Any]], s0: int, s1: int, t0: int, t1: int, spun: str, source: str) -> None:
+def _push(ops: list[dict[str, Any]], s0: int, s1: int, t0: int, t1: int, spun: str, source: str,
+          merge: bool = True) -> None:
     if s0 == s1 and t0 == t1:
         return
     same = spun[s0:s1] == source[t0:t1]
@@ -100,7 +116,7 @@ def _push(ops: list[dict[str, Any]], s0: int, s1: int, t0: int, t1: int, spun: s
     if ops and ops[-1]["op"] == kind == "equal" and ops[-1]["spun"][1] == s0 and ops[-1]["source"][1] == t0:
         s0, t0 = ops[-1]["spun"][0], ops[-1]["source"][0]
         ops.pop()
-    elif ops and kind != "equal" and ops[-1]["op"] != "equal":
+    elif merge and ops and kind != "equal" and ops[-1]["op"] != "equal" and ops[-1]["spun"][1] > 0:
         # Two adjacent differences (e.g. a case change next to a swapped word) are one replacement.
         s0, t0 = ops[-1]["spun"][0], ops[-1]["source"][0]
         ops.pop()

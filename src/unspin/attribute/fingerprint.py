@@ -4,8 +4,7 @@ A spinner swaps content words for thesaurus synonyms, expands a few function wor
 phrases ("has" -> "has actually", "between" -> "in between") and writes number words as digits
 ("two" -> "2", "second" -> "2nd"). What it leaves alone is DSpin's "immutables": names, numbers,
 punctuation and the function-word skeleton. :func:`invariant_form` keeps exactly those (number
-words written as digits, the filler phrases collapsed back to the word they expand), drops every
-content word, and :func:`shingles` hashes the ``SHINGLE``-grams of what is left.
+words written as digits, filler phrases read as the word they expand), drops every content word, and :func:`shingles` hashes the ``SHINGLE``-grams of what is left.
 
 Measured on the benchmark (bench/attribution.py, README "Attribution"): this form keeps the median
 Jaccard similarity of a copy spun at 50% of its content words to its source near 0.9, where word
@@ -47,12 +46,19 @@ you you'd you'll you're you've your yours yourself yourselves also may might sin
 like well got make made
 """.split()) - {"because"}
 
-# Filler words a spinner inserts next to a function word ("was actually", "will certainly",
-# "never ever", "very first", "exact same", "brand new"): dropped wherever they occur.
-FILLER_WORDS = frozenset({"actually", "certainly", "ever", "very", "exact", "brand"})
-# Filler phrases that put extra function words around the one they expand: collapsed back.
-FILLER_PHRASES = {("in", "between"): ("between",), ("each", "and", "every"): ("every",),
-                  ("along", "with"): ("with",)}
+# Filler phrases (the lexicon's FILLER relation, reversed) whose function words differ from those of
+# the word they expand: read as that word. Other fillers ("was" -> "was actually", "new" -> "brand
+# new") only add content words, which the form drops anyway. tests/test_attribution.py checks every
+# FILLER pair of the lexicon against this table.
+FILLER_PHRASES = {
+    ("in", "between"): "between", ("each", "and", "every"): "every", ("along", "with"): "with",
+    ("due", "to", "the", "fact", "that"): "because", ("keep", "in", "mind"): "note",
+    ("kept", "in", "mind"): "noted", ("sign", "up", "for"): "join", ("sign", "up", "with"): "join",
+    ("make", "use", "of"): "use", ("asked", "for"): "requested", ("made", "clear"): "explained",
+}
+_PHRASE_HEADS: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase, _orig in FILLER_PHRASES.items():
+    _PHRASE_HEADS.setdefault(_phrase[0], []).append((_phrase, _orig))
 
 _UNITS = "two three four five six seven eight nine".split()  # "one" is mostly a pronoun: kept as is
 _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
@@ -80,11 +86,15 @@ def invariant_form(text: str) -> list[str]:
     """The tokens of ``text`` a spinner cannot change, lower-cased, in order.
 
     Names, numbers, dates and identifiers (as the tokenizer protects them) and function words are
-    kept, number words become digits, punctuation marks in ``.,;:!?()`` are kept, content words and
-    filler words are dropped, and filler phrases are collapsed to the function word they expand.
+    kept, number words become digits, punctuation marks in ``.,;:!?()`` are kept, content words are
+    dropped, and filler phrases are read as the word they expand.
     """
     out: list[str] = []
-    for tok in tokenize(text).tokens:
+    tokens = tokenize(text).tokens
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
         if not tok.is_word:
             if tok.protected == "number":
                 out.append(tok.text.lower())
@@ -92,24 +102,16 @@ def invariant_form(text: str) -> list[str]:
                 out.append(tok.text)
             continue
         low = tok.text.lower()
+        for phrase, orig in _PHRASE_HEADS.get(low, ()):
+            if tuple(t.text.lower() for t in tokens[i - 1:i - 1 + len(phrase)]) == phrase:
+                low = orig
+                i += len(phrase) - 1
+                break
         if low in NUMBER_WORDS:
             out.append(NUMBER_WORDS[low])
         elif tok.protected or low in FUNCTION_WORDS:
             out.append(low)
-    if not any(w in ("in", "each", "along") for w in out):
-        return out
-    res: list[str] = []
-    i = 0
-    while i < len(out):
-        for phrase, orig in FILLER_PHRASES.items():
-            if tuple(out[i:i + len(phrase)]) == phrase:
-                res.extend(orig)
-                i += len(phrase)
-                break
-        else:
-            res.append(out[i])
-            i += 1
-    return res
+    return out
 
 
 _token_hashes: dict[str, int] = {}

@@ -27,12 +27,15 @@ class ShardFailure:
 # -- local: a process pool, resources loaded once per worker ----------------------------------------
 
 _WORKER: dict = {}
+WARM_UP = ("The council said on Monday that it had asked for more time to study the plan, and the "
+           "two sides met again in Geneva.")
 
 
 def _init_worker(inputs: list[Input], config: ScanConfig) -> None:
     _WORKER["inputs"], _WORKER["config"] = inputs, config
     try:
-        worker_resources(config)  # load the pipeline now, once, not in the first shard
+        pipeline, _ = worker_resources(config)  # load the pipeline now, once, not in the first shard
+        pipeline.run(WARM_UP)  # models load lazily on first use: load them here as well
     except ScanSetupError as e:
         _WORKER["setup_error"] = e  # raised from the first task, so the driver sees the message
 

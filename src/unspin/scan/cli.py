@@ -34,7 +34,8 @@ def register(subparsers) -> None:
                     "(OUTPUT/shards/*.parquet), groups of copies (OUTPUT/groups.parquet) and a summary "
                     "(OUTPUT/summary.json). Rerun the same command to resume after a crash.")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="files or folders: .jsonl[.gz|.zst], .parquet, .warc[.gz]/.wet[.gz]; any other file is plain text")
+                   help="files or folders: .jsonl[.gz|.zst], .parquet, .warc[.gz]/.wet[.gz]; "
+                        "any other file is plain text")
     p.add_argument("--output", "-o", required=True, metavar="DIR", help="output folder (resumes if it holds this scan)")
     p.add_argument("--index", metavar="DIR", help="attribution index: add the best source match per document")
     p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help="scoring profile (default %(default)s)")

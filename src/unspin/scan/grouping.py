@@ -95,7 +95,7 @@ def candidate_pairs(runs_per_shard: list[np.ndarray], order_per_shard: list[np.n
     pairs = []
     for b in range(BANDS):
         hashes = np.concatenate([r[b] for r in runs_per_shard])
-        docs = np.concatenate([o[b] + off for o, off in zip(order_per_shard, offsets)])
+        docs = np.concatenate([o[b] + off for o, off in zip(order_per_shard, offsets, strict=True)])
         merge = np.argsort(hashes, kind="stable")  # timsort merges the pre-sorted runs
         hashes, docs = hashes[merge], docs[merge]
         if len(hashes) < 2:

@@ -34,7 +34,8 @@ class Progress:
                 self.last = now
                 rate = self.rate()
                 eta = (self.total - self.done) / rate if rate > 0 else float("inf")
-                print(f"unspin scan: {self.done:,}/{self.total:,} records ({100 * self.done / max(self.total, 1):.1f}%), "
+                share = 100 * self.done / max(self.total, 1)
+                print(f"unspin scan: {self.done:,}/{self.total:,} records ({share:.1f}%), "
                       f"{rate:.1f} docs/s, ETA {_hms(eta)}", file=self.stream, flush=True)
 
     def close(self) -> None:

@@ -240,7 +240,7 @@ def _read_parquet(inp: Input, start: int, stop: int, columns: tuple[str, str], m
         lo, hi = max(start - pos, 0), min(stop - pos, rows)
         texts = table.column(text_key).slice(lo, hi - lo).to_pylist()
         ids = table.column(id_key).slice(lo, hi - lo).to_pylist() if id_key in cols else [None] * (hi - lo)
-        for i, (doc_id, text) in enumerate(zip(ids, texts)):
+        for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
             p = pos + lo + i
             rec = Record(inp.name, p, f"{inp.name}:{p}" if doc_id is None else str(doc_id))
             if isinstance(text, bytes):

@@ -153,7 +153,7 @@ def summarize(output: str, shards: list[Shard], results: dict[int, ShardResult],
         if s.index not in results:
             continue
         t = pq.read_table(writer.shard_path(output, s.name), columns=["id", "input", "record", "verdict", "error"])
-        for doc_id, inp, rec, verdict, err in zip(*(t.column(c).to_pylist() for c in t.column_names)):
+        for doc_id, inp, rec, verdict, err in zip(*(t.column(c).to_pylist() for c in t.column_names), strict=True):
             key = (inp, rec)
             duplicates += key in seen
             seen.add(key)
@@ -200,7 +200,8 @@ def error_kind(err: str) -> str:
 def format_summary(s: dict) -> str:
     lines = [f"unspin scan: {s['documents']:,} documents -> {s['output']}",
              f"  checked {s['checked']:,}: {s['spun']:,} spun ({100 * s['spun_share']:.1f}%), {s['clean']:,} clean;"
-             f" {s['errors']:,} errors" + (f", {s['skipped_records']:,} non-text records skipped" if s['skipped_records'] else ""),
+             f" {s['errors']:,} errors"
+             + (f", {s['skipped_records']:,} non-text records skipped" if s['skipped_records'] else ""),
              f"  {s['documents_this_run']:,} documents this run in {s['seconds']:.1f}s "
              f"({s['docs_per_second']:.1f} docs/s, {s['engine']}, {s['workers'] or 'all'} workers)"
              + (f"; {s['shards_resumed']:,} shards done before" if s['shards_resumed'] else "")]

@@ -3,8 +3,9 @@
 ``process_shard`` is the one unit of work. The local executor (multiprocessing) and the Ray executor
 both call exactly this function; an engine only schedules, retries and places it. A shard's results
 become visible atomically: Parquet and signature files are written to temporary names and renamed,
-then a completion marker (``done/<shard>.json``) is written last, also by rename. A shard without a valid marker is redone
-from scratch on the next run, so a crash or ``kill -9`` at any point leaves no half-counted shard.
+then a completion marker (``done/<shard>.json``) is written last, also by rename. A shard without a
+valid marker is redone from scratch on the next run, so a crash or ``kill -9`` at any point leaves
+no half-counted shard.
 """
 from __future__ import annotations
 

@@ -21,30 +21,19 @@ import hashlib
 
 import numpy as np
 
+from unspin.eval.simulator import NUMBER_WORDS, STOPWORDS
 from unspin.tokenize import tokenize
 
 SHINGLE = 3  # tokens per shingle of the invariant form
 NUM_PERM = 128  # MinHash permutations
 FINGERPRINT_VERSION = "immutables-3/minhash-128/v1"  # recorded in each index; a change needs a rebuild
 
-# Function words a spinner leaves in place. The simulator's stop list (unspin.eval.simulator) minus
-# number words (normalised to digits below) and minus the four function words a filler rule
-# replaces outright (about -> regarding, because -> due to the fact that, get -> obtain,
-# new -> brand new), which are treated as content words.
-FUNCTION_WORDS = frozenset("""
-a above after again against all am an and any are aren't as at be because been before being
-below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
-during each either every few for from further had hadn't has hasn't have haven't having he he'd he'll
-he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't it
-it's its itself just let's me more most much must mustn't my myself neither never no nor not now of off
-on once one only or other ought our ours ourselves out over own same shall shan't she she'd she'll
-she's should shouldn't so some such than that that's the their theirs them themselves then there
-there's these they they'd they'll they're they've this those though through thus to too under until up
-upon us was wasn't we we'd we'll we're we've were weren't what what's when when's where where's
-whether which while who who's whom whose why why's will with within without won't would wouldn't yet
-you you'd you'll you're you've your yours yourself yourselves also may might since still even
-like well got make made
-""".split()) - {"because"}
+# Function words a spinner leaves in place: the simulator's stop list (the spinner model unspin is
+# measured against) minus number words (normalised to digits below), minus the four function words
+# a filler rule replaces outright (about -> regarding, because -> due to the fact that, get -> obtain,
+# new -> brand new), which are treated as content words, and minus "very", which filler rules insert
+# ("very first", "very same").
+FUNCTION_WORDS = STOPWORDS - set(NUMBER_WORDS) - {"about", "because", "get", "new", "very"}
 
 # Filler phrases (the lexicon's FILLER relation, reversed) whose function words differ from those of
 # the word they expand: read as that word. Other fillers ("was" -> "was actually", "new" -> "brand
@@ -60,25 +49,6 @@ _PHRASE_HEADS: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _phrase, _orig in FILLER_PHRASES.items():
     _PHRASE_HEADS.setdefault(_phrase[0], []).append((_phrase, _orig))
 
-_UNITS = "two three four five six seven eight nine".split()  # "one" is mostly a pronoun: kept as is
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-             "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
-
-
-def _number_words() -> dict[str, str]:
-    t = {w: str(i) for i, w in enumerate(_UNITS, start=2)}
-    t.update({w: str(i) for i, w in enumerate(_TEENS, start=10)})
-    for i, w in enumerate(_TENS, start=2):
-        t[w] = str(i * 10)
-        t.update({f"{w}-{u}": str(i * 10 + j) for j, u in enumerate(["one"] + _UNITS, start=1)})
-    for i, w in enumerate(_ORDINALS, start=1):
-        t[w] = f"{i}{'th' if 10 <= i <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(i % 10, 'th')}"
-    return t
-
-
-NUMBER_WORDS = _number_words()
 _PUNCT = frozenset(".,;:!?()")
 
 

@@ -92,6 +92,23 @@ def test_jsonl_plain_gzip_zstd(tmp_path, suffix):
     assert [r["record"] for r in rows(out)] == [0, 1, 2, 3, 4]
 
 
+def test_default_shard_size_and_seeking_into_jsonl(tmp_path):
+    from unspin.scan.run import auto_shard_size
+
+    assert [auto_shard_size(n) for n in (1, 640, 6400, 10**7)] == [10, 10, 100, 500]
+    docs = corpus(12)
+    path = str(tmp_path / "in.jsonl")
+    write_jsonl(path, docs)
+    out = str(tmp_path / "out")
+    s = scan([path], out, **FAST)
+    assert s["shards"] == 2  # 10 + 2 records; the second shard seeks to record 10's byte offset
+    manifest = json.load(open(os.path.join(out, "manifest.json")))
+    assert manifest["inputs"][0]["offsets"] == {"0": 0, "10": sum(len(json.dumps({"id": i, "text": t})) + 1
+                                                                  for i, t in docs[:10])}
+    assert [r["id"] for r in rows(out)] == [d for d, _ in docs]
+    assert_checked(rows(out)[11], docs[11][1])
+
+
 class _Keep:
     """A context manager over a BytesIO that does not close it."""
 

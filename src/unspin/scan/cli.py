@@ -44,7 +44,8 @@ def register(subparsers) -> None:
                    help="local: processes on this machine (default); ray: Ray tasks")
     p.add_argument("--address", metavar="RAY_ADDRESS",
                    help="an existing Ray cluster (auto, or ray://head:10001); default: start Ray locally")
-    p.add_argument("--shard-size", type=int, default=500, metavar="N", help="records per shard (default %(default)s)")
+    p.add_argument("--shard-size", type=int, default=None, metavar="N",
+                   help="records per shard (default: from the input size, 10 to 500)")
     p.add_argument("--text-field", "--text-column", default="text", help="JSONL field / Parquet column with the text")
     p.add_argument("--id-field", "--id-column", default="id", help="JSONL field / Parquet column with the id")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,

@@ -170,7 +170,7 @@ def read_range(inp: Input, start: int, stop: int, columns: tuple[str, str], max_
                      error=f"unreadable input from record {pos} on ({type(e).__name__}: {e})")
 
 
-def _nearest_offset(inp: Input, start: int) -> tuple[int, int]:
+def nearest_offset(inp: Input, start: int) -> tuple[int, int]:
     """(position, byte offset) of the closest planned offset at or before ``start``."""
     best = max((p for p in inp.offsets if p <= start), default=None)
     return (0, 0) if best is None else (best, inp.offsets[best])
@@ -182,7 +182,7 @@ def _too_big(size: int, max_bytes: int) -> str:
 
 def _read_jsonl(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int) -> Iterator[Record]:
     text_key, id_key = columns
-    pos, offset = _nearest_offset(inp, start) if seekable(inp.path) else (0, 0)
+    pos, offset = nearest_offset(inp, start) if seekable(inp.path) else (0, 0)
     with open_binary(inp.path) as fh:
         if offset:
             fh.seek(offset)
@@ -268,7 +268,7 @@ def _set_text_from_bytes(rec: Record, data: bytes, max_bytes: int) -> None:
 def _read_warc(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int) -> Iterator[Record]:
     from warcio.archiveiterator import ArchiveIterator
 
-    pos, offset = _nearest_offset(inp, start)
+    pos, offset = nearest_offset(inp, start)
     with open(inp.path, "rb") as fh:
         fh.seek(offset)
         for record in ArchiveIterator(fh):

@@ -27,13 +27,23 @@ class ScanError(Exception):
     """The scan cannot start or finish; the message says why and what to do."""
 
 
-def _manifest_config(config: ScanConfig, shard_size: int) -> dict:
+MIN_SHARD, MAX_SHARD, TARGET_SHARDS = 10, 500, 64
+
+
+def auto_shard_size(records: int) -> int:
+    """Enough shards to keep every worker of a large machine busy and to resume finely, few enough
+    that per-shard costs stay small: 10 to 500 records. Depends only on the inputs, so the same
+    command plans the same shards on every run."""
+    return max(MIN_SHARD, min(MAX_SHARD, -(-records // TARGET_SHARDS)))
+
+
+def _manifest_config(config: ScanConfig, shard_size: int | None) -> dict:
     return {"profile": config.profile, "index": config.index, "text_field": config.text_field,
             "id_field": config.id_field, "max_bytes": config.max_bytes, "group": config.group,
-            "shard_size": shard_size}
+            "shard_size": shard_size or "auto"}
 
 
-def load_or_plan(paths: list[str], config: ScanConfig, shard_size: int, log) -> tuple[list[Input], list[Shard]]:
+def load_or_plan(paths: list[str], config: ScanConfig, shard_size: int | None, log) -> tuple[list[Input], list[Shard]]:
     """The run's plan: read back from ``manifest.json`` when resuming, else planned and written."""
     manifest = os.path.join(config.output, "manifest.json")
     files = expand_inputs(paths)
@@ -58,8 +68,9 @@ def load_or_plan(paths: list[str], config: ScanConfig, shard_size: int, log) -> 
         shards = [Shard(s["index"], [tuple(seg) for seg in s["segments"]]) for s in m["shards"]]
         return inputs, shards
     t0 = time.perf_counter()
-    inputs = [plan_input(name, path, shard_size, config.columns) for name, path in files]
-    shards = plan_shards(inputs, shard_size)
+    inputs = [plan_input(name, path, shard_size or MIN_SHARD, config.columns) for name, path in files]
+    shards = plan_shards(inputs, shard_size or auto_shard_size(sum(i.records for i in inputs)))
+    keep_needed_offsets(inputs, shards)
     writer.atomic_write_text(manifest, json.dumps({
         "version": MANIFEST_VERSION, "config": want, "inputs": [i.to_json() for i in inputs],
         "shards": [{"index": s.index, "segments": [list(seg) for seg in s.segments]} for s in shards]}))
@@ -68,9 +79,22 @@ def load_or_plan(paths: list[str], config: ScanConfig, shard_size: int, log) -> 
     return inputs, shards
 
 
+def keep_needed_offsets(inputs: list[Input], shards: list[Shard]) -> None:
+    """Drop the byte offsets no shard starts from, keeping the manifest small."""
+    from unspin.scan.readers import nearest_offset
+
+    needed: dict[int, set[int]] = {}
+    for s in shards:
+        for i, start, _ in s.segments:
+            if inputs[i].offsets:
+                needed.setdefault(i, set()).add(nearest_offset(inputs[i], start)[0])
+    for i, inp in enumerate(inputs):
+        inp.offsets = {p: inp.offsets[p] for p in sorted(needed.get(i, ())) if p in inp.offsets}
+
+
 def scan(paths: list[str], output: str, *, index: str | None = None, profile: str = "fast",
          workers: int | None = None, engine: str = "local", address: str | None = None,
-         shard_size: int = 500, text_field: str = "text", id_field: str = "id",
+         shard_size: int | None = None, text_field: str = "text", id_field: str = "id",
          max_bytes: int = DEFAULT_MAX_BYTES, group: bool = True, progress: str = "auto",
          retries: int = 2, log=None) -> dict:
     """Scan ``paths`` into Parquet shards under ``output``; returns the summary (also written to
@@ -81,7 +105,7 @@ def scan(paths: list[str], output: str, *, index: str | None = None, profile: st
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     if profile not in PROFILES:
         raise ScanError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
-    if shard_size < 1:
+    if shard_size is not None and shard_size < 1:
         raise ScanError("--shard-size must be at least 1")
     output = os.path.abspath(output)
     config = ScanConfig(output=output, profile=profile, index=os.path.abspath(index) if index else None,
@@ -209,7 +233,8 @@ def format_summary(s: dict) -> str:
         lines.append(f"  error: {kind} ({n:,})")
     if s["grouping"]:
         g = s["grouping"]
-        lines.append(f"  copies: {g['documents_in_groups']:,} documents in {g['groups']:,} groups "
+        lines.append(f"  copies: {g['documents_in_groups']:,} documents in {g['groups']:,} group"
+                     f"{'' if g['groups'] == 1 else 's'} "
                      f"(groups.parquet, {g['seconds']:.1f}s)")
     for f in s["shards_failed"]:
         lines.append(f"  shard {f['shard']} FAILED: {f['error']} (rerun the same command to retry)")

@@ -55,11 +55,13 @@ def single_loop(docs) -> dict:
     t0 = time.perf_counter()
     default_pipeline("fast")
     load = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     for doc_id, text in docs:
         unspin.check(text, doc_id=doc_id)
     loop = time.perf_counter() - t1
+    cpu = time.process_time() - c1
     return {"documents": len(docs), "load_seconds": round(load, 2), "check_seconds": round(loop, 2),
+            "cpu_ms_per_doc": round(1000 * cpu / len(docs), 2), "load_average": os.getloadavg(),
             "docs_per_second": round(len(docs) / loop, 3),
             "docs_per_second_with_load": round(len(docs) / (loop + load), 3),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
@@ -74,16 +76,19 @@ def run_scan(path, out, engine, workers, shard_size) -> tuple[dict, float]:
     return s, time.perf_counter() - t0
 
 
-def busy_rate(out) -> float:
-    """Documents/s once the workers are up: documents over the busiest worker's time in shards."""
+def worker_figures(out) -> dict:
+    """From the shards' markers: documents/s once the workers are up (documents over the busiest
+    worker's time in shards) and the CPU time a document costs inside a worker."""
     busy: dict[int, float] = {}
-    docs = 0
+    docs, cpu = 0, 0.0
     for f in os.listdir(os.path.join(out, "done")):
         with open(os.path.join(out, "done", f)) as fh:
             d = json.load(fh)
         busy[d["pid"]] = busy.get(d["pid"], 0.0) + d["seconds"]
         docs += d["rows"]
-    return round(docs / max(busy.values()), 3)
+        cpu += d["cpu_seconds"]
+    return {"docs_per_second_workers_up": round(docs / max(busy.values()), 3),
+            "cpu_ms_per_doc_in_workers": round(1000 * cpu / docs, 2), "load_average": os.getloadavg()}
 
 
 def read_rows(out):
@@ -204,15 +209,19 @@ def main() -> int:
             print(f"single loop: {loop}", file=sys.stderr)
             local, local_wall = run_scan(path, os.path.join(tmp, "local"), "local", args.workers, args.shard_size)
             res["local"] = {"wall_seconds": round(local_wall, 2), "docs_per_second": round(len(docs) / local_wall, 3),
-                            "docs_per_second_workers_up": busy_rate(os.path.join(tmp, "local")),
+                            **worker_figures(os.path.join(tmp, "local")),
                             "peak_rss_mb_per_worker": local["peak_rss_mb_per_worker"],
                             "spun": local["spun"], "errors": local["errors"]}
             res["speedup_local_vs_loop"] = round(res["local"]["docs_per_second"] / loop["docs_per_second"], 2)
+            # Contention-free view: CPU a document costs in the loop vs in a worker (sharding, Parquet,
+            # signatures); times the workers, it is the speed-up on free cores once workers are up.
+            res["cpu_cost_ratio_loop_vs_worker"] = round(
+                loop["cpu_ms_per_doc"] / res["local"]["cpu_ms_per_doc_in_workers"], 3)
             print(f"local: {res['local']} speed-up {res['speedup_local_vs_loop']}x", file=sys.stderr)
             if not args.no_ray:
                 ray_s, ray_wall = run_scan(path, os.path.join(tmp, "ray"), "ray", args.workers, args.shard_size)
                 res["ray"] = {"wall_seconds": round(ray_wall, 2), "docs_per_second": round(len(docs) / ray_wall, 3),
-                              "docs_per_second_workers_up": busy_rate(os.path.join(tmp, "ray")),
+                              **worker_figures(os.path.join(tmp, "ray")),
                               "peak_rss_mb_per_worker": ray_s["peak_rss_mb_per_worker"],
                               "overhead_seconds_vs_local": round(ray_wall - local_wall, 2),
                               "overhead_share_vs_local": round(ray_wall / local_wall - 1, 3),

@@ -61,6 +61,7 @@ class ShardResult:
     errors: int
     spun: int
     seconds: float
+    cpu_seconds: float = 0.0
     pid: int = 0
     peak_rss_mb: float = 0.0
     resumed: bool = False
@@ -166,7 +167,7 @@ def process_shard(shard: Shard, inputs: list[Input], config: ScanConfig) -> Shar
     """Read, check, attribute, sign and write one shard; the unit every engine schedules."""
     from unspin.scan import grouping, writer
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     pipeline, index = worker_resources(config)
     rows, texts = [], []
     for rec in read_shard(shard, inputs, config):
@@ -180,7 +181,8 @@ def process_shard(shard: Shard, inputs: list[Input], config: ScanConfig) -> Shar
     result = ShardResult(shard=shard.index, rows=len(rows), records=shard.records, skipped=skipped,
                          errors=sum(r["error"] is not None for r in rows),
                          spun=sum(r["verdict"] == "spun" for r in rows),
-                         seconds=time.perf_counter() - t0, pid=os.getpid(), peak_rss_mb=peak_rss_mb())
+                         seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0,
+                         pid=os.getpid(), peak_rss_mb=peak_rss_mb())
     writer.write_shard(config.output, shard.name, rows)
     writer.mark_done(config.output, shard.name, asdict(result))
     return result

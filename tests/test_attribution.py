@@ -21,6 +21,7 @@ import pytest
 from conftest import run_cli
 from unspin.attribute import SourceIndex, SourceIndexError, align, restore_from_source, substitutions
 from unspin.attribute.fingerprint import FILLER_PHRASES, invariant_form
+from unspin.attribute.index import MIN_SHINGLES
 from unspin.report import Report
 
 MODULES = ("abc argparse asyncio base64 bisect calendar codecs collections concurrent.futures configparser "
@@ -164,6 +165,15 @@ def test_add_skips_known_ids_and_the_index_rejects_another_fingerprint_version(t
     assert not (tmp_path / "missing").exists()
 
 
+def test_texts_too_short_to_attribute_are_stored_but_never_matched(tmp_path, paragraphs):
+    with SourceIndex(tmp_path / "i") as index:
+        index.add_many([("mr", "Mr."), ("st", "St."), ("words", "Officials met the envoy."), ("long", paragraphs[0])])
+        assert index.get("mr") == "Mr." and len(index) == 4
+        assert index.find("Mr.", threshold=0.0) == [] and index.find("Officials met the envoy.", threshold=0.0) == []
+        assert index.clusters(threshold=0.0) == []
+        assert [m.id for m in index.find(paragraphs[0])] == ["long"]
+
+
 def test_a_failed_batch_leaves_the_committed_ones_and_the_build_resumes(tmp_path, paragraphs):
     class Boom(Exception):
         pass
@@ -222,7 +232,10 @@ def test_kill_9_mid_build_leaves_a_consistent_index_that_resumes(tmp_path, parag
     assert f"resuming after {committed}".encode() in r.stderr
     with SourceIndex(tmp_path / "i", create=False) as index:
         assert len(index) == n and index.resume_point(str(corpus)) == (n, True)
-        assert index.db.execute("SELECT count(DISTINCT doc) FROM buckets").fetchone()[0] == n
+        short = {i for i, p in enumerate(paragraphs) if index.fingerprint(p)[1] < MIN_SHINGLES}
+        assert len(short) < 5  # a few docstrings are nearly all content words
+        with_buckets = sum(1 for i in range(n) if i % len(paragraphs) not in short)
+        assert index.db.execute("SELECT count(DISTINCT doc) FROM buckets").fetchone()[0] == with_buckets
 
 
 def test_self_clusters_group_the_spun_copies_of_each_source(tmp_path, paragraphs, lexicon):

@@ -102,15 +102,10 @@ def shingles(tokens: list[str], n: int = SHINGLE) -> np.ndarray:
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
     arr = np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
-    if len(arr) <= n:
-        h = arr[0].copy()
-        for x in arr[1:]:
-            h = h * _MULT + x
-        return np.array([h], dtype=np.uint64)
-    m = len(arr) - n + 1
+    m = max(1, len(arr) - n + 1)  # a text shorter than n tokens is one shingle
     h = arr[:m].copy()
     with np.errstate(over="ignore"):
-        for j in range(1, n):
+        for j in range(1, min(n, len(arr))):
             h = h * _MULT + arr[j:j + m]
     return np.unique(h)
 

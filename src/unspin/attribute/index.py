@@ -36,6 +36,9 @@ BANDS, ROWS = 42, 3  # 126 of the 128 permutations; a pair at Jaccard 0.5 shares
 # that >= 99% of clean documents with no source in a 100k-document index match nothing (see README).
 DEFAULT_THRESHOLD = 0.3
 MAX_CANDIDATES = 256
+# Texts with fewer distinct shingles in their invariant form (a line of a few words) are too short to
+# attribute: they are stored but never matched, and a query that short matches nothing.
+MIN_SHINGLES = 4
 BUCKET_CAP = 100  # --self: buckets holding more documents are generic skeletons, not copies
 DB_NAME = "index.sqlite"
 
@@ -125,8 +128,10 @@ class SourceIndex:
         self.hasher = MinHasher()
 
     # -- writing ---------------------------------------------------------------------------------
-    def signature(self, text: str) -> np.ndarray:
-        return self.hasher.signature(shingles(invariant_form(text)))
+    def fingerprint(self, text: str) -> tuple[np.ndarray, int]:
+        """MinHash signature of ``text``'s invariant form, and its number of distinct shingles."""
+        sh = shingles(invariant_form(text))
+        return self.hasher.signature(sh), len(sh)
 
     def add(self, id: str, text: str) -> bool:
         """Add one document (committed at once); False if ``id`` is already indexed."""
@@ -151,18 +156,20 @@ class SourceIndex:
         return added
 
     def _commit(self, batch: list[tuple[str, str]], input_key: str | None, done: int, finished: bool) -> int:
-        sigs = [self.signature(text) for _, text in batch]
+        prints = [self.fingerprint(text) for _, text in batch]
         added = 0
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            for (doc_id, text), sig in zip(batch, sigs):
+            for (doc_id, text), (sig, n_shingles) in zip(batch, prints):
                 cur = self.db.execute("INSERT OR IGNORE INTO docs(id, text, sig) VALUES (?, ?, ?)",
                                       (doc_id, text, sig.astype("<u4").tobytes()))
                 if cur.rowcount != 1:
                     continue
                 n = cur.lastrowid
-                self.db.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?)", ((k, n) for k in _band_keys(sig)))
                 added += 1
+                if n_shingles < MIN_SHINGLES:
+                    continue
+                self.db.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?)", ((k, n) for k in _band_keys(sig)))
             if input_key is not None:
                 self.db.execute("INSERT INTO progress VALUES (?, ?, ?) ON CONFLICT(input) DO UPDATE SET "
                                 "done = excluded.done, finished = excluded.finished", (input_key, done, int(finished)))
@@ -201,9 +208,12 @@ class SourceIndex:
 
     def find(self, text: str, k: int = 5, threshold: float | None = None, with_alignment: bool = True) -> list[Match]:
         """The ``k`` most similar indexed documents scoring at least ``threshold`` (default: the
-        index's calibrated threshold; 0 returns every candidate), best first, each aligned to ``text``."""
+        index's calibrated threshold; 0 returns every candidate), best first, each aligned to ``text``;
+        none for a text too short to attribute (``MIN_SHINGLES``)."""
         threshold = self.threshold if threshold is None else threshold
-        sig = self.signature(text)
+        sig, n_shingles = self.fingerprint(text)
+        if n_shingles < MIN_SHINGLES:
+            return []
         ns, scores = self._candidates(sig)
         order = [i for i in np.argsort(-scores, kind="stable")[:k] if scores[i] >= threshold]
         out = []
@@ -214,9 +224,10 @@ class SourceIndex:
 
     def clusters(self, threshold: float | None = None) -> list[list[tuple[str, float]]]:
         """Groups of indexed documents that are copies (spun or not) of one another: documents
-        linked by a shared LSH bucket and an estimated similarity at or above ``threshold``, closed
-        transitively. Each group is ``[(id, similarity to the group's first document), ...]`` in
-        index order; groups are sorted largest first."""
+        linked by a shared LSH bucket and an estimated similarity at or above ``threshold``, strongest
+        links first, a group joining another only if their first documents are similar at or above
+        ``threshold`` too (no chaining through generic texts). Each group is ``[(id, similarity to
+        the group's first document), ...]`` in index order; groups are sorted largest first."""
         threshold = self.threshold if threshold is None else threshold
         parent: dict[int, int] = {}
 
@@ -237,19 +248,27 @@ class SourceIndex:
         if 1 < len(members) <= BUCKET_CAP:
             pairs.update((members[0], m) for m in members[1:])
         # Pairs only with the first member of each bucket: every member is tested against it, and
-        # union-find closes the rest; checking all pairs would be quadratic in the bucket size.
+        # union-find joins the rest; checking all pairs would be quadratic in the bucket size.
         sig_of: dict[int, np.ndarray] = {}
         ids = sorted({x for p in pairs for x in p})
         for i in range(0, len(ids), 5000):
             ns, sigs = self._signatures(ids[i:i + 5000])
             sig_of.update(zip(ns, sigs))
+
+        def sim(a: int, b: int) -> float:
+            return float((sig_of[a] == sig_of[b]).mean())
+
+        # Strongest links first; two groups merge only if their first documents are themselves similar,
+        # so generic texts cannot chain unrelated documents into one group.
+        scored = sorted(((sim(a, b), a, b) for a, b in pairs), reverse=True)
         linked: set[int] = set()
-        for a, b in pairs:
-            if similarity(sig_of[a], sig_of[b][None, :])[0] >= threshold:
+        for score, a, b in scored:
+            if score < threshold:
+                break
+            ra, rb = root(a), root(b)
+            if ra != rb and sim(ra, rb) >= threshold:
                 linked.update((a, b))
-                ra, rb = root(a), root(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
+                parent[max(ra, rb)] = min(ra, rb)
         groups: dict[int, list[int]] = {}
         for x in linked:
             groups.setdefault(root(x), []).append(x)
@@ -258,9 +277,8 @@ class SourceIndex:
             if len(members) < 2:
                 continue
             members.sort()
-            first = sig_of[members[0]]
             names = dict(self.db.execute(f"SELECT n, id FROM docs WHERE n IN ({','.join('?' * len(members))})", members))
-            out.append([(names[m], float(similarity(first, sig_of[m][None, :])[0])) for m in members])
+            out.append([(names[m], sim(members[0], m)) for m in members])
         out.sort(key=lambda g: (-len(g), g[0][0]))
         return out
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -51,6 +51,8 @@ class Site:
     relation: Relation
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
+    candidates: list[str] = field(default_factory=list)  # every candidate original, case-matched
+    shortlist: list[str] = field(default_factory=list)  # the n-gram model's best few, best first
 
 
 @dataclass
@@ -106,6 +108,18 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+class Rescorer(Protocol):
+    """A second opinion on sites (e.g. a neural language model) with its own decision model."""
+
+    model: DecisionModel
+
+    def wants(self, doc: Doc, sites: list[Site], fast_model: DecisionModel) -> bool:
+        """Whether this document is worth the cost (always, for the accurate profile)."""
+
+    def rescore(self, doc: Doc, sites: list[Site]) -> None:
+        """Add evidence to each site's features, update suggestions and set ``probability``."""
+
+
 class Detector:
     """Finds spun sites in a tokenized ``Doc`` and fills its spans and spin score.
 
@@ -113,12 +127,20 @@ class Detector:
     """
 
     def __init__(self, lexicon: Lexicon | None = None, lm: LanguageModel | None = None,
-                 model: DecisionModel | None = None, max_candidates: int = 100, passes: int = 2):
+                 model: DecisionModel | None = None, max_candidates: int = 100, passes: int = 2,
+                 rescorer: "Rescorer | None" = None, shortlist_size: int = 3):
         self.lexicon = lexicon or default_lexicon()
         self.lm = lm or default_ngram_lm()
         self.model = model or DecisionModel.load()
         self.max_candidates = max_candidates
         self.passes = passes
+        self.rescorer = rescorer
+        self.shortlist_size = shortlist_size
+
+    @property
+    def final_model(self) -> DecisionModel:
+        """The model whose probabilities and thresholds make the decisions."""
+        return self.rescorer.model if self.rescorer is not None else self.model
 
     # -- public ---------------------------------------------------------------------------
     def sites(self, doc: Doc) -> list[Site]:
@@ -148,13 +170,18 @@ class Detector:
                 sites = self._score_sentence(doc, words, lm_words, raw, replaced)
                 self._probabilities(sites, stats)
             out.extend(sites)
+        if self.rescorer is not None and out and self.rescorer.wants(doc, out, self.model):
+            self.rescorer.rescore(doc, out)
         return out
 
     def predict(self, doc: Doc) -> Doc:
         sites = self.sites(doc)
-        chosen = _non_overlapping([s for s in sites if s.probability >= self.model.site_threshold])
+        model = self.final_model
+        if self.rescorer is not None and not any(s.features.get("nn_scored") for s in sites):
+            model = self.model  # the cascade kept this document on the fast path
+        chosen = _non_overlapping([s for s in sites if s.probability >= model.site_threshold])
         doc.spans = [self._span(doc, s) for s in chosen]
-        doc.spin_score = self.model.doc_probability(doc_features(doc, sites))
+        doc.spin_score = model.doc_probability(doc_features(doc, sites))
         return doc
 
     # -- internals ------------------------------------------------------------------------
@@ -198,9 +225,12 @@ class Detector:
                          if c.text not in STOPWORDS or c.relation & Relation.WN_ANY]
                 if cands:
                     out.append((a, a, tok.text, cands[: self.max_candidates]))
+            if a + 1 >= len(words):
+                continue
+            second = toks[words[a + 1]].lower
             heads = [low] + [lemma for lemma, _ in lemma_and_tags(low) if lemma != low]
             for head in heads:
-                for phrase in lx.phrase_heads.get(head, ()):
+                for phrase in lx.phrase_pairs.get((head, second), ()):
                     n = len(phrase)
                     if a + n > len(words):
                         continue
@@ -265,7 +295,10 @@ class Detector:
             "bayes_gain": _clip(bayes, 25.0),
             "log_rank": math.log1p(int((scores > base).sum())),
         }
-        return Site(words[a], words[b], written, _match_case(best.text, written), best.relation, f)
+        top = np.argsort(-scores, kind="stable")[: self.shortlist_size]
+        return Site(words[a], words[b], written, _match_case(best.text, written), best.relation, f,
+                    candidates=[_match_case(c.text, written) for c in cands],
+                    shortlist=[_match_case(cands[k].text, written) for k in top])
 
     def _span(self, doc: Doc, s: Site) -> Span:
         start, end = doc.tokens[s.first].start, doc.tokens[s.last].end

@@ -55,12 +55,14 @@ class NGramLM:
         return self._prob((word,))
 
     def window_logprob(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
-        seq = list(left[-(ORDER - 1):]) + list(middle) + list(right[:ORDER - 1])
+        seq = [*left[-(ORDER - 1):], *middle, *right[:ORDER - 1]]
         first = min(len(left), ORDER - 1)
+        cache, prob = self._cache, self._prob
         total = 0.0
         for j in range(first, len(seq)):
-            ctx = seq[max(0, j - ORDER + 1):j]
-            total += self._prob((seq[j], *reversed(ctx)))
+            key = (seq[j], seq[j - 1], seq[j - 2]) if j >= 2 else tuple(reversed(seq[: j + 1]))
+            v = cache.get(key)
+            total += v if v is not None else prob(key)
         return total
 
 

@@ -57,6 +57,13 @@ class Lexicon:
                     self.phrase_heads.setdefault(words[0], []).append(words)
         for heads in self.phrase_heads.values():
             heads.sort(key=len, reverse=True)
+        # The same phrases keyed by their first two words: a site scan looks up one pair per word
+        # instead of walking the thousands of phrases that start with "in" or "take".
+        self.phrase_pairs: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        for heads in self.phrase_heads.values():
+            for words in heads:
+                self.phrase_pairs.setdefault(words[:2], []).append(words)
+        self._candidates: dict[str, list[Candidate]] = {}
 
     @classmethod
     def load(cls, path: str | None = None) -> "Lexicon":
@@ -79,8 +86,19 @@ class Lexicon:
         return [(o, Relation(f)) for o, f in self.reverse.get(spun_lemma, ())]
 
     def candidates(self, word: str) -> list[Candidate]:
-        """Candidate originals for one spun word form, re-inflected like it (asked -> requested)."""
+        """Candidate originals for one spun word form, re-inflected like it (asked -> requested).
+
+        Memoised per lexicon: words recur across documents, and a batch scan asks for the same
+        few thousand forms again and again. Callers must not mutate the returned list."""
         low = word.lower()
+        cached = self._candidates.get(low)
+        if cached is None:
+            if len(self._candidates) > 200_000:
+                self._candidates.clear()
+            cached = self._candidates[low] = self._compute_candidates(low)
+        return cached
+
+    def _compute_candidates(self, low: str) -> list[Candidate]:
         out: dict[str, Candidate] = {}
         analyses = lemma_and_tags(low)
         inflected_only = bool(analyses) and all(lemma != low for lemma, _ in analyses)

@@ -21,7 +21,7 @@ import pytest
 from conftest import run_cli
 from unspin.attribute import SourceIndex, SourceIndexError, align, restore_from_source, substitutions
 from unspin.attribute.fingerprint import FILLER_PHRASES, invariant_form
-from unspin.attribute.index import MIN_SHINGLES
+from unspin.attribute.index import DEFAULT_THRESHOLD, MIN_SHINGLES
 from unspin.report import Report
 
 MODULES = ("abc argparse asyncio base64 bisect calendar codecs collections concurrent.futures configparser "
@@ -252,7 +252,7 @@ def test_self_clusters_group_the_spun_copies_of_each_source(tmp_path, paragraphs
     assert sorted(sorted(i for i, _ in g) for g in new) == sorted(
         sorted([f"doc/{s}", f"copy/{s}/1", f"copy/{s}/2"]) for s in sources)
     assert len(after) == len(before) + 3
-    assert all(score >= 0.3 for g in new for _, score in g)
+    assert all(score >= DEFAULT_THRESHOLD for g in new for _, score in g)
 
 
 # ---- restore -------------------------------------------------------------------------------------

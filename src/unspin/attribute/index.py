@@ -34,7 +34,7 @@ from unspin.attribute.fingerprint import FINGERPRINT_VERSION, NUM_PERM, MinHashe
 BANDS, ROWS = 42, 3  # 126 of the 128 permutations; a pair at Jaccard 0.5 shares a bucket with p = 0.996
 # Estimated Jaccard similarity above which a document counts as the source; calibrated on dev data so
 # that >= 99% of clean documents with no source in a 100k-document index match nothing (see README).
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = 0.26
 MAX_CANDIDATES = 256
 # Texts with fewer distinct shingles in their invariant form (a line of a few words) are too short to
 # attribute: they are stored but never matched, and a query that short matches nothing.

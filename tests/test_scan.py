@@ -273,7 +273,7 @@ def test_resume_redoes_only_invalid_shards_and_refuses_other_settings(tmp_path):
 
 
 def test_kill_9_mid_run_then_resume_gives_every_document_once(tmp_path):
-    n = 24
+    n = 40
     path = str(tmp_path / "in.jsonl")
     write_jsonl(path, corpus(n))
     out = str(tmp_path / "out")
@@ -289,7 +289,7 @@ def test_kill_9_mid_run_then_resume_gives_every_document_once(tmp_path):
     while time.time() < deadline and proc.poll() is None:
         if len(markers()) >= 2:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert proc.poll() is None, "the scan finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, as a crash would
     proc.wait()

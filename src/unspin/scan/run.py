@@ -136,7 +136,7 @@ def scan(paths: list[str], output: str, *, index: str | None = None, profile: st
     t0 = time.perf_counter()
     ran = []
     try:
-        for r in executor.map(todo, inputs, config):
+        for r in executor.map(todo, inputs, config) if todo else ():
             if isinstance(r, ShardFailure):
                 failures.append(r)
                 log(f"unspin scan: shard {r.shard} failed: {r.error}")

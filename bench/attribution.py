@@ -14,6 +14,10 @@ and is the source (or a document with exactly the source's text).
 Baseline: datasketch ``MinHashLSH`` (128 permutations, threshold 0.2) over word 5-gram shingles of the
 raw lower-cased text; candidates re-ranked by estimated Jaccard similarity.
 
+Clusters (``find --self``): the spun test copies at 30% and 50% are added to the index; each source
+with its two copies should make one group, holding nothing unrelated ("family": the source, its
+copies, its near-variants).
+
 Writes bench/results/attribution.json. Run with ``nice``: ``nice python bench/attribution.py``.
 """
 from __future__ import annotations
@@ -338,6 +342,31 @@ def main() -> int:
                    lsh_threshold=base.threshold)
         result["baseline_datasketch_word5"] = out
         print(json.dumps(out, indent=1), file=sys.stderr, flush=True)
+
+    # --self: the spun test copies (30% and 50%) added to the index; each source and its two copies
+    # should form one group, and a group holding a copy should hold nothing unrelated to its source.
+    from unspin.attribute import SourceIndex
+
+    def base(doc_id: str) -> str:
+        if doc_id.startswith(("spun30/", "spun50/", "variant/")):
+            return doc_id.split("/", 1)[1] if doc_id.startswith("spun") else doc_id.split("/", 2)[2]
+        return doc_id
+
+    with SourceIndex(idx, create=False) as index:
+        index.add_many((f"spun{int(r * 100)}/{s}", q) for r in (0.3, 0.5) for s, q in spun["test"][r])
+        t0 = time.perf_counter()
+        groups = index.clusters(threshold=threshold)
+        self_s = time.perf_counter() - t0
+    group_of = {i: g for g, members in enumerate(groups) for i, _ in members}
+    complete = [group_of.get(s) is not None and group_of.get(s) == group_of.get(f"spun30/{s}") == group_of.get(f"spun50/{s}")
+                for s, _ in sources["test"]]
+    with_copy = [g for g in groups if any(i.startswith("spun") for i, _ in g)]
+    result["self_clusters"] = {
+        "documents": len(indexed) + 2 * n_test, "groups": len(groups), "seconds": self_s,
+        "source_and_both_copies_in_one_group": float(np.mean(complete)),
+        "groups_with_a_copy_holding_only_its_source_family": float(np.mean([len({base(i) for i, _ in g}) == 1 for g in with_copy])),
+    }
+    print(json.dumps(result["self_clusters"], indent=1), file=sys.stderr, flush=True)
 
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as fh:

@@ -71,8 +71,10 @@ class Match:
         return d
 
 
-def _band_keys(sig: np.ndarray) -> list[int]:
-    """One signed 64-bit bucket key per band (band number mixed in, so bands never share keys)."""
+def band_keys(sig: np.ndarray) -> list[int]:
+    """The LSH bucket keys of a MinHash signature: one signed 64-bit key per band (``BANDS`` bands of
+    ``ROWS`` rows; the band number is mixed in, so bands never share keys). Public so that other
+    indexes of the same fingerprint (``unspin scan``'s grouping) bucket documents exactly as this one."""
     m = sig[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
     with np.errstate(over="ignore"):
         h = np.arange(BANDS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
@@ -169,7 +171,7 @@ class SourceIndex:
                 added += 1
                 if n_shingles < MIN_SHINGLES:
                     continue
-                self.db.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?)", ((k, n) for k in _band_keys(sig)))
+                self.db.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?)", ((k, n) for k in band_keys(sig)))
             if input_key is not None:
                 self.db.execute("INSERT INTO progress VALUES (?, ?, ?) ON CONFLICT(input) DO UPDATE SET "
                                 "done = excluded.done, finished = excluded.finished", (input_key, done, int(finished)))
@@ -198,7 +200,7 @@ class SourceIndex:
         return [r[0] for r in rows], np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), NUM_PERM)
 
     def _candidates(self, sig: np.ndarray, exclude: int | None = None) -> tuple[list[int], np.ndarray]:
-        keys = _band_keys(sig)
+        keys = band_keys(sig)
         hits = Counter(n for (n,) in self.db.execute(
             f"SELECT doc FROM buckets WHERE key IN ({','.join('?' * len(keys))})", keys))
         hits.pop(exclude, None)

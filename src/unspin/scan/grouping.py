@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 from unspin.attribute.fingerprint import NUM_PERM, MinHasher, invariant_form, shingles
-from unspin.attribute.index import BANDS, BUCKET_CAP, DEFAULT_THRESHOLD, _band_keys
+from unspin.attribute.index import BANDS, BUCKET_CAP, DEFAULT_THRESHOLD, band_keys
 
 THRESHOLD = DEFAULT_THRESHOLD
 
@@ -42,7 +42,7 @@ def band_hashes(sigs: np.ndarray) -> np.ndarray:
     """(n, BANDS) int64 LSH bucket keys, exactly as the attribution index computes them."""
     if len(sigs) == 0:
         return np.zeros((0, BANDS), np.int64)
-    return np.array([_band_keys(s) for s in sigs], dtype=np.int64)
+    return np.array([band_keys(s) for s in sigs], dtype=np.int64)
 
 
 def sign_texts(texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:

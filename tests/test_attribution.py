@@ -320,3 +320,51 @@ def test_cli_build_add_find_and_check_with_index(tmp_path, paragraphs, lexicon):
     assert r.returncode == 0
     clusters = json.loads(r.stdout)["clusters"]
     assert [sorted(m["id"] for m in c["members"]) for c in clusters if c not in before] == [["copy-of-j7", "j7"]]
+
+
+def test_index_inputs_read_the_scan_formats_skip_bad_records_and_resume_by_record_count(tmp_path, paragraphs,
+                                                                                         monkeypatch):
+    import gzip
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from unspin.attribute.inputs import read_records
+    from unspin.scan import readers
+
+    gz = tmp_path / "c.jsonl.gz"  # blank lines are no record; a bad line is one, reported and not indexed
+    with gzip.open(gz, "wt") as fh:
+        fh.write(json.dumps({"id": "j0", "text": paragraphs[0]}) + "\n\n{not json\n"
+                 + json.dumps({"text": paragraphs[1]}) + "\n\n" + json.dumps({"id": "j2", "text": paragraphs[2]}) + "\n")
+    parquet = tmp_path / "c.parquet"  # several row groups, several batches in each
+    pq.write_table(pa.table({"id": [f"p{i}" for i in range(7)], "text": [paragraphs[10 + i] if i != 3 else None
+                                                                          for i in range(7)]}), parquet, row_group_size=3)
+    monkeypatch.setattr(readers, "PARQUET_BATCH", 2)
+    warc = tmp_path / "crawl.warc.gz"
+    with open(warc, "wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        for uri, ctype, body in (("http://a/", "text/html", f"<p>{paragraphs[20]}</p>".encode()),
+                                 ("http://a/x.png", "image/png", b"\x89PNG"), ("http://b/", "text/plain", paragraphs[21].encode())):
+            http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=http))
+    expected = {str(gz): ["j0", f"{gz}:2", f"{gz}:3", "j2"], str(parquet): [f"p{i}" for i in range(7)]}
+    for path, ids in expected.items():
+        errors = []
+        full = list(read_records(path, on_error=errors.append))
+        assert [i for i, _ in full] == ids
+        assert [e.id for e in errors] == [i for i, t in full if t is None] and len(errors) == 1
+        for k in range(len(full) + 1):
+            assert list(read_records(path, skip=k)) == full[k:]
+    full = list(read_records(str(warc)))
+    assert len(full) == 2 and paragraphs[21] in full[1][1] and list(read_records(str(warc), skip=1)) == full[1:]
+
+    idx = str(tmp_path / "idx")
+    r = run_cli("index", "build", "--input", str(gz), "--input", str(parquet), "--input", str(warc), "--index", idx)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count(b"; skipped") == 2 and b"not valid JSON" in r.stderr and b"no text in column" in r.stderr
+    with SourceIndex(idx, create=False) as index:
+        assert len(index) == 3 + 6 + 2
+        assert index.resume_point(str(gz)) == (4, True) and index.resume_point(str(parquet)) == (7, True)

@@ -6,6 +6,7 @@
   shared with ``unspin scan``'s grouping of copies;
 - :mod:`~unspin.attribute.align`: aligned diff between a spun text and its source;
 - :mod:`~unspin.attribute.restore`: ``unspin check --index`` (spans and restoration from the source);
+- :mod:`~unspin.attribute.inputs`: the corpora ``unspin index build|add`` reads (through :mod:`unspin.scan.readers`);
 - :mod:`~unspin.attribute.cli`: ``unspin index build|add``, ``unspin find [--self]``.
 """
 from unspin.attribute.align import align, substitutions

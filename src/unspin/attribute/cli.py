@@ -29,23 +29,28 @@ def _index_inputs(args: argparse.Namespace, create: bool) -> int:
             if done:
                 print(f"unspin: {path}: resuming after {done} committed records", file=sys.stderr)
             t0 = time.perf_counter()
-            counted = [0]
+            counted, unreadable = [0], [0]
 
             def counting(records):
                 for rec in records:
                     counted[0] += 1
                     yield rec
+
+            def report(rec) -> None:  # an unreadable record: said here, counted as read, not indexed
+                unreadable[0] += 1
+                print(f"unspin: {path}: record {rec.position} ({rec.id}): {rec.error}; skipped", file=sys.stderr)
             try:
-                added = index.add_many(counting(read_records(path, skip=done)), batch_size=args.batch_size,
-                                       input_key=key, skip=done)
+                records = read_records(path, skip=done, max_bytes=args.max_bytes, on_error=report)
+                added = index.add_many(counting(records), batch_size=args.batch_size, input_key=key, skip=done)
             except (InputError, OSError) as e:
                 print(f"unspin: {e}", file=sys.stderr)
                 status = 2
                 continue
             dt = time.perf_counter() - t0
-            dup = counted[0] - added
+            dup = counted[0] - unreadable[0] - added
             print(f"unspin: {path}: {added} documents indexed in {dt:.1f} s ({added / max(dt, 1e-9):.0f}/s)"
-                  + (f", {dup} skipped (id already indexed)" if dup else "") + f"; index holds {len(index)}",
+                  + (f", {dup} skipped (id already indexed)" if dup else "")
+                  + (f", {unreadable[0]} unreadable skipped" if unreadable[0] else "") + f"; index holds {len(index)}",
                   file=sys.stderr)
     return status
 
@@ -113,12 +118,16 @@ def register(subparsers) -> None:
     ixs = ix.add_subparsers(dest="index_command", required=True)
     for name, func, text in (("build", cmd_index_build, "create an index (or resume an interrupted build)"),
                              ("add", cmd_index_add, "append documents to an existing index")):
-        p = ixs.add_parser(name, help=text, description=text + ". Inputs: JSONL ({\"id\", \"text\"} a line), "
-                           "Parquet (id, text columns), a folder of .txt files, or a text file; an input "
-                           "interrupted mid-way resumes after its last committed batch.")
+        p = ixs.add_parser(name, help=text, description=text + ". Inputs, read as `unspin scan` reads them: "
+                           "JSONL ({\"id\", \"text\"} a line; .jsonl[.gz|.zst], .json; - for stdin), Parquet "
+                           "(id, text columns), WARC/WET, a folder of .txt files, or a text/HTML file. A record "
+                           "that cannot be read is reported and skipped; an input interrupted mid-way resumes "
+                           "after its last committed batch.")
         p.add_argument("--input", action="append", required=True, metavar="CORPUS", help="corpus (repeatable)")
         p.add_argument("--index", required=True, metavar="DIR", help="index folder")
         p.add_argument("--batch-size", type=int, default=2000, help="documents per transaction (default %(default)s)")
+        p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+                       help="skip larger documents as unreadable (default %(default)s)")
         p.set_defaults(func=func)
     f = subparsers.add_parser("find", help="find the sources of spun documents in an index")
     f.add_argument("paths", nargs="*", metavar="PATH", help="documents to attribute; - (or nothing) reads stdin")

@@ -84,7 +84,7 @@ def band_keys(sig: np.ndarray) -> list[int]:
     return h.view(np.int64).tolist()
 
 
-def _records(items: Iterable[Any]) -> Iterator[tuple[str, str]]:
+def _records(items: Iterable[Any]) -> Iterator[tuple[str, str | None]]:
     for item in items:
         if isinstance(item, dict):
             yield str(item["id"]), item["text"]
@@ -142,12 +142,13 @@ class SourceIndex:
     def add_many(self, items: Iterable[Any], batch_size: int = 2000, input_key: str | None = None,
                  skip: int = 0) -> int:
         """Add documents (``(id, text)`` pairs, ``{"id", "text"}`` dicts or objects with ``.id`` and
-        ``.text``), committing every ``batch_size``; ids already indexed are skipped. Returns the
-        number added. With ``input_key``, the count of records consumed from that input is committed
-        with each batch (see :meth:`resume_point`); ``skip`` is where this run starts in it."""
+        ``.text``), committing every ``batch_size``; ids already indexed are skipped, and so is an
+        item whose text is None (a record its reader could not read). Returns the number added. With
+        ``input_key``, the count of records consumed from that input (skipped ones included) is
+        committed with each batch (see :meth:`resume_point`); ``skip`` is where this run starts in it."""
         added = 0
         done = skip
-        batch: list[tuple[str, str]] = []
+        batch: list[tuple[str, str | None]] = []
         for rec in _records(items):
             batch.append(rec)
             if len(batch) >= batch_size:
@@ -157,12 +158,13 @@ class SourceIndex:
         added += self._commit(batch, input_key, done + len(batch), True)
         return added
 
-    def _commit(self, batch: list[tuple[str, str]], input_key: str | None, done: int, finished: bool) -> int:
-        prints = [self.fingerprint(text) for _, text in batch]
+    def _commit(self, batch: list[tuple[str, str | None]], input_key: str | None, done: int, finished: bool) -> int:
+        docs = [(doc_id, text) for doc_id, text in batch if text is not None]
+        prints = [self.fingerprint(text) for _, text in docs]
         added = 0
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            for (doc_id, text), (sig, n_shingles) in zip(batch, prints):
+            for (doc_id, text), (sig, n_shingles) in zip(docs, prints):
                 cur = self.db.execute("INSERT OR IGNORE INTO docs(id, text, sig) VALUES (?, ?, ?)",
                                       (doc_id, text, sig.astype("<u4").tobytes()))
                 if cur.rowcount != 1:

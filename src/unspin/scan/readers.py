@@ -1,11 +1,14 @@
-"""Input formats for ``unspin scan``: JSONL (plain, gzip, zstd), Parquet, plain-text files and folders,
-WARC/WET (via warcio).
+"""Input formats for ``unspin scan`` and ``unspin index build|add``: JSONL (plain, gzip, zstd), Parquet,
+plain-text files and folders, WARC/WET (via warcio).
 
 Why records are addressed by (input, position): a scan must be resumable and exact, so every shard is
 planned up front as ranges of record positions in named inputs. Positions count every record of the
 file (blank JSONL lines and non-text WARC records included), so a range means the same records on
 every run and every machine. Where seeking is cheap (uncompressed JSONL, WARC) the plan also keeps
 the byte offset of each range start, so a worker never re-reads a file from the beginning.
+
+``unspin index build`` reads each input once, in order, with :func:`iter_records` (no plan); it
+resumes by counting records (see :func:`read_range`'s ``skip``), not positions.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import gzip
 import io
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -129,14 +133,7 @@ def plan_input(name: str, path: str, every: int, columns: tuple[str, str]) -> In
                     n += 1
             inp.records = n
         elif kind == "parquet":
-            import pyarrow.parquet as pq
-
-            pf = pq.ParquetFile(path)
-            text_col = columns[0]
-            if text_col not in pf.schema_arrow.names:
-                raise PlanError(f"{name}: no column {text_col!r} (columns: {', '.join(pf.schema_arrow.names)}); "
-                                f"choose one with --text-field")
-            inp.records = pf.metadata.num_rows
+            inp.records = _parquet_file(name, path, columns[0]).metadata.num_rows
         elif kind == "warc":
             from warcio.archiveiterator import ArchiveIterator
 
@@ -157,12 +154,51 @@ def plan_input(name: str, path: str, every: int, columns: tuple[str, str]) -> In
     return inp
 
 
-def read_range(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int) -> Iterator[Record]:
-    """Records at positions [start, stop) of ``inp``; unreadable data becomes an error record."""
+def _parquet_file(name: str, path: str, text_col: str):
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    if text_col not in pf.schema_arrow.names:
+        raise PlanError(f"{name}: no column {text_col!r} (columns: {', '.join(pf.schema_arrow.names)}); "
+                        f"choose one with --text-field")
+    return pf
+
+
+def iter_records(name: str, path: str, columns: tuple[str, str], max_bytes: int, skip: int = 0,
+                 kind: str | None = None) -> Iterator[Record]:
+    """Every record of one input in order, after the first ``skip``, read once from the start with no
+    plan: for a single sequential reader (``unspin index build``). ``path`` ``-`` reads JSONL from
+    stdin; ``kind`` overrides the kind the suffix gives. Raises PlanError (on the first ``next``) for
+    an input that cannot be read at all: a missing file, a Parquet file without the text column."""
+    if path == "-":
+        inp = Input(name, path, "jsonl", 0, 0, 0.0)
+    else:
+        if not os.path.isfile(path):
+            raise PlanError(f"{name}: no such file")
+        kind = kind or kind_of(path)
+        if kind == "parquet":
+            try:
+                _parquet_file(name, path, columns[0])
+            except PlanError:
+                raise
+            except Exception as e:  # not Parquet at all
+                raise PlanError(f"{name}: cannot read as parquet ({type(e).__name__}: {e})") from None
+        st = os.stat(path)
+        inp = Input(name, path, kind, 0, st.st_size, st.st_mtime)
+    yield from read_range(inp, 0, sys.maxsize, columns, max_bytes, skip)
+
+
+def read_range(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int,
+               skip: int = 0) -> Iterator[Record]:
+    """Records at positions [start, stop) of ``inp``; unreadable data becomes an error record.
+
+    ``skip`` passes over the first ``skip`` records of the range without decoding them. It counts
+    records, not positions: every non-blank JSONL line, Parquet row, WARC document and text file is
+    one (an error record too); a blank line or a WARC record that holds no document is not."""
     reader = {"jsonl": _read_jsonl, "parquet": _read_parquet, "warc": _read_warc, "text": _read_text}[inp.kind]
     pos = start
     try:
-        for rec in reader(inp, start, stop, columns, max_bytes):
+        for rec in reader(inp, start, stop, columns, max_bytes, skip):
             pos = rec.position + 1
             yield rec
     except Exception as e:  # truncated gzip, corrupt page...: record it and go on with the next shard
@@ -180,18 +216,27 @@ def _too_big(size: int, max_bytes: int) -> str:
     return f"document of {size:,} bytes is larger than --max-bytes {max_bytes:,}"
 
 
-def _read_jsonl(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int) -> Iterator[Record]:
+def _read_jsonl(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int,
+                skip: int) -> Iterator[Record]:
     text_key, id_key = columns
     pos, offset = nearest_offset(inp, start) if seekable(inp.path) else (0, 0)
-    with open_binary(inp.path) as fh:
+    stdin = inp.path == "-"
+    fh = sys.stdin.buffer if stdin else open_binary(inp.path)
+    try:
         if offset:
             fh.seek(offset)
         for line in fh:
             if pos >= stop:
                 break
             if pos >= start and line.strip():
-                yield _jsonl_record(inp.name, pos, line, text_key, id_key, max_bytes)
+                if skip:
+                    skip -= 1
+                else:
+                    yield _jsonl_record(inp.name, pos, line, text_key, id_key, max_bytes)
             pos += 1
+    finally:
+        if not stdin:
+            fh.close()
 
 
 def _jsonl_record(name: str, pos: int, line: bytes, text_key: str, id_key: str, max_bytes: int) -> Record:
@@ -221,13 +266,18 @@ def _jsonl_record(name: str, pos: int, line: bytes, text_key: str, id_key: str, 
     return rec
 
 
-def _read_parquet(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int) -> Iterator[Record]:
+PARQUET_BATCH = 4096  # rows decoded at a time: a row group can hold a million documents
+
+
+def _read_parquet(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int,
+                  skip: int) -> Iterator[Record]:
     import pyarrow.parquet as pq
 
     text_key, id_key = columns
+    start = min(start + skip, stop)  # every row is a record
     pf = pq.ParquetFile(inp.path)
     cols = [c for c in (id_key, text_key) if c in pf.schema_arrow.names]
-    # Skip whole row groups before the range, then slice inside them.
+    # Skip whole row groups before the range, then slice the batches inside them.
     pos = 0
     for g in range(pf.num_row_groups):
         rows = pf.metadata.row_group(g).num_rows
@@ -236,23 +286,34 @@ def _read_parquet(inp: Input, start: int, stop: int, columns: tuple[str, str], m
             continue
         if pos >= stop:
             break
-        table = pf.read_row_group(g, columns=cols)
-        lo, hi = max(start - pos, 0), min(stop - pos, rows)
-        texts = table.column(text_key).slice(lo, hi - lo).to_pylist()
-        ids = table.column(id_key).slice(lo, hi - lo).to_pylist() if id_key in cols else [None] * (hi - lo)
-        for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-            p = pos + lo + i
-            rec = Record(inp.name, p, f"{inp.name}:{p}" if doc_id is None else str(doc_id))
-            if isinstance(text, bytes):
-                _set_text_from_bytes(rec, text, max_bytes)
-            elif not isinstance(text, str):
-                rec.error = f"no text in column {text_key!r}"
-            elif len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-                rec.error = _too_big(len(text.encode("utf-8", "surrogatepass")), max_bytes)
-            else:
-                rec.text = text
-            yield rec
-        pos += rows
+        for batch in pf.iter_batches(batch_size=PARQUET_BATCH, row_groups=[g], columns=cols):
+            if pos >= stop:
+                break
+            yield from _parquet_rows(inp, batch, pos, start, stop, text_key, id_key, max_bytes)
+            pos += batch.num_rows
+
+
+def _parquet_rows(inp: Input, batch, pos: int, start: int, stop: int, text_key: str, id_key: str,
+                  max_bytes: int) -> Iterator[Record]:
+    """The records of one Parquet batch (rows from position ``pos``) inside [start, stop)."""
+    lo, hi = max(start - pos, 0), min(stop - pos, batch.num_rows)
+    if lo >= hi:
+        return
+    names = batch.schema.names
+    texts = batch.column(names.index(text_key)).slice(lo, hi - lo).to_pylist()
+    ids = batch.column(names.index(id_key)).slice(lo, hi - lo).to_pylist() if id_key in names else [None] * (hi - lo)
+    for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
+        p = pos + lo + i
+        rec = Record(inp.name, p, f"{inp.name}:{p}" if doc_id is None else str(doc_id))
+        if isinstance(text, bytes):
+            _set_text_from_bytes(rec, text, max_bytes)
+        elif not isinstance(text, str):
+            rec.error = f"no text in column {text_key!r}"
+        elif len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+            rec.error = _too_big(len(text.encode("utf-8", "surrogatepass")), max_bytes)
+        else:
+            rec.text = text
+        yield rec
 
 
 def _set_text_from_bytes(rec: Record, data: bytes, max_bytes: int) -> None:
@@ -265,7 +326,8 @@ def _set_text_from_bytes(rec: Record, data: bytes, max_bytes: int) -> None:
         rec.error = str(e)
 
 
-def _read_warc(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int) -> Iterator[Record]:
+def _read_warc(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int,
+               skip: int) -> Iterator[Record]:
     from warcio.archiveiterator import ArchiveIterator
 
     pos, offset = nearest_offset(inp, start)
@@ -275,10 +337,13 @@ def _read_warc(inp: Input, start: int, stop: int, columns: tuple[str, str], max_
             if pos >= stop:
                 break
             if pos >= start and _is_document(record):
-                rid = record.rec_headers.get_header("WARC-Record-ID") or f"{inp.name}:{pos}"
-                rec = Record(inp.name, pos, rid, url=record.rec_headers.get_header("WARC-Target-URI"))
-                _set_text_from_bytes(rec, record.content_stream().read(max_bytes + 1), max_bytes)
-                yield rec
+                if skip:
+                    skip -= 1
+                else:
+                    rid = record.rec_headers.get_header("WARC-Record-ID") or f"{inp.name}:{pos}"
+                    rec = Record(inp.name, pos, rid, url=record.rec_headers.get_header("WARC-Target-URI"))
+                    _set_text_from_bytes(rec, record.content_stream().read(max_bytes + 1), max_bytes)
+                    yield rec
             pos += 1
 
 
@@ -294,8 +359,9 @@ def _is_document(record) -> bool:
     return any(t in ctype for t in TEXT_CONTENT)
 
 
-def _read_text(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int) -> Iterator[Record]:
-    if start > 0:
+def _read_text(inp: Input, start: int, stop: int, columns: tuple[str, str], max_bytes: int,
+               skip: int) -> Iterator[Record]:
+    if start > 0 or skip:
         return
     rec = Record(inp.name, 0, inp.name)
     try:

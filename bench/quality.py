@@ -121,10 +121,13 @@ def count_words(text: str) -> int:
 
 
 # -- systems -------------------------------------------------------------------------------------
+PROFILE = "fast"  # set from --profile in main()
+
+
 def run_unspin(text: str, doc_id: str) -> Checked:
     import unspin
 
-    rep = unspin.check(text, doc_id)
+    rep = unspin.check(text, doc_id, profile=PROFILE)
     return Checked([(s.start, s.end, s.suggestion) for s in rep.spans], rep.spin_score, rep.verdict == "spun")
 
 
@@ -251,6 +254,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--styles", default=",".join(STYLES), help="comma-separated simulator styles")
     ap.add_argument("--rates", default=",".join(str(r) for r in DEFAULT_RATES), help="comma-separated spin rates")
+    ap.add_argument("--profile", default="fast", choices=("fast", "accurate", "cascade"))
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="JSON file with every figure")
     args = ap.parse_args(argv)
     args.styles = [s.strip() for s in args.styles.split(",") if s.strip()]
@@ -343,7 +347,7 @@ def run(args: argparse.Namespace) -> dict:
                 f"({time.perf_counter() - t_start:.0f} s elapsed)")
 
     return {
-        "meta": {"corpus": args.corpus, "docs": len(docs), "dev_docs": len(dev_docs), "train_docs": len(train),
+        "meta": {"profile": args.profile, "corpus": args.corpus, "docs": len(docs), "dev_docs": len(dev_docs), "train_docs": len(train),
                  "seed": args.seed, "styles": args.styles, "rates": args.rates, "commit": git_commit(),
                  "python": platform.python_version(), "doc_ids": [d.id for d in docs]},
         "timing": {"wall_s": time.perf_counter() - t_start, "baselines_s": t_baselines, "load_s": t_load,
@@ -388,13 +392,15 @@ def markdown_table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global PROFILE
     args = parse_args(argv)
+    PROFILE = args.profile
     result = run(args)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     m, t, b = result["meta"], result["timing"], result["baselines"]
-    print(f"## unspin quality: {m['corpus']} test, {m['docs']} docs per configuration, seed {m['seed']}\n")
+    print(f"## unspin quality ({m['profile']} profile): {m['corpus']} test, {m['docs']} docs per configuration, seed {m['seed']}\n")
     print(markdown_table(result))
     print(f"\nrare word: zipf < {b['rare_word']['zipf_threshold']} (tuned on {m['dev_docs']} dev docs, "
           f"dev F1 {b['rare_word']['dev_f1']:.2f}); known list: {b['known_list']['spun_forms_kept']} spun forms "

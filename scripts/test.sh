@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+bash scripts/install_neural.sh
 # The web page's end-to-end test drives the system Chromium (Playwright cannot download browsers).
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -5,7 +5,11 @@ Why simulated: no labelled corpus of real spinning exists offline; the simulator
 spans for any clean text. Trained on the *train* split, thresholds chosen on *dev*; the test split
 is left to ``bench/quality.py``.
 
-    python scripts/train_decision.py            # writes src/unspin/decide/data/decision.json
+    python scripts/train_decision.py                     # fast: src/unspin/decide/data/decision.json
+    python scripts/train_decision.py --profile accurate  # neural: .../decision_accurate.json
+
+The accurate model is trained on top of the shipped fast model (its probability is one feature and
+decides which sites get exact neural scoring), so train fast first.
 """
 from __future__ import annotations
 
@@ -49,18 +53,18 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50,
     return coef, float(intercept)
 
 
-def labelled_sites(det: Detector, text: str, gold: list[tuple[int, int]]):
+def labelled_sites(det: Detector, text: str, gold: list[tuple[int, int]], features=FEATURES):
     doc = tokenize(text)
     sites = det.sites(doc)
     rows, labels = [], []
     for s in sites:
         a, b = doc.tokens[s.first].start, doc.tokens[s.last].end
         labels.append(float(any(a < ge and gs < b for gs, ge in gold)))
-        rows.append([s.features[k] for k in FEATURES])
+        rows.append([s.features[k] for k in features])
     return doc, sites, rows, labels
 
 
-def collect(det: Detector, docs, seed: int, spun_share: float = 0.75):
+def collect(det: Detector, docs, seed: int, spun_share: float = 0.75, features=FEATURES):
     """Site rows and document rows from clean and spun versions of ``docs``."""
     rng = random.Random(seed)
     site_X, site_y, doc_items = [], [], []
@@ -70,7 +74,7 @@ def collect(det: Detector, docs, seed: int, spun_share: float = 0.75):
             text, gold = sp.spun, sp.gold_spans()
         else:
             text, gold = d.text, []
-        doc, sites, rows, labels = labelled_sites(det, text, gold)
+        doc, sites, rows, labels = labelled_sites(det, text, gold, features)
         site_X += rows
         site_y += labels
         doc_items.append((doc, sites, bool(gold), gold))
@@ -83,23 +87,31 @@ def main() -> None:
     ap.add_argument("--dev-per-corpus", type=int, default=40)
     ap.add_argument("--max-clean-flags", type=float, default=2.0, help="per 1,000 clean words, on dev")
     ap.add_argument("--max-clean-fpr", type=float, default=0.03, help="share of clean dev docs called spun")
-    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--profile", choices=("fast", "accurate"), default="fast")
+    ap.add_argument("--out", default=None, help="default: the shipped file of the profile")
     a = ap.parse_args()
 
     t0 = time.time()
-    det = Detector(model=DecisionModel.heuristic(), passes=1)
+    if a.profile == "fast":
+        det = Detector(model=DecisionModel.heuristic(), passes=1)
+        features, out = FEATURES, a.out or OUT
+    else:
+        from unspin.decide.rescore import NEURAL_FEATURES, accurate_detector, accurate_model_path
+
+        det = accurate_detector(model=DecisionModel.heuristic())
+        features, out = NEURAL_FEATURES, a.out or accurate_model_path()
     train = [d for c in ("bbc", "wiki", "brown") for d in load_documents(c, "train", a.per_corpus)]
     dev = [d for c in ("bbc", "wiki", "brown") for d in load_documents(c, "dev", a.dev_per_corpus)]
-    X, y, _ = collect(det, train, seed=1)
+    X, y, _ = collect(det, train, seed=1, features=features)
     print(f"train: {len(train)} docs, {len(y)} sites, {int(y.sum())} spun ({time.time() - t0:.0f}s)", file=sys.stderr)
     coef, intercept = fit_logistic(X, y)
-    site_coef = dict(zip(FEATURES, map(float, coef)))
+    site_coef = dict(zip(features, map(float, coef)))
     model = DecisionModel(site_coef, intercept, {k: 0.0 for k in DOC_FEATURES}, 0.0)
 
     # Thresholds and the document model on dev, with the trained site model.
     # Half clean, half spun on dev, so the document score is calibrated for an even prior.
-    Xd, yd, dev_items = collect(det, dev, seed=2, spun_share=0.5)
-    pd_ = np.array([model.site_probability(dict(zip(FEATURES, r))) for r in Xd])
+    Xd, yd, dev_items = collect(det, dev, seed=2, spun_share=0.5, features=features)
+    pd_ = np.array([model.site_probability(dict(zip(features, r))) for r in Xd])
     clean_words = sum(len(doc.words) for doc, _, spun, _ in dev_items if not spun)
     clean_mask = np.concatenate([[not spun] * len(sites) for _, sites, spun, _ in dev_items]).astype(bool)
     best = (0.0, 0.5)
@@ -127,11 +139,11 @@ def main() -> None:
     k = int(a.max_clean_fpr * len(clean_scores))
     model.doc_threshold = round(max(0.5, clean_scores[k] + 1e-4 if clean_scores else 0.5), 4)
     print(f"doc threshold {model.doc_threshold} (clean dev FPR <= {a.max_clean_fpr})", file=sys.stderr)
-    model.meta = {"trained_on": "simulated spinning of BBC/Wikipedia/Brown train split",
+    model.meta = {"trained_on": "simulated spinning of BBC/Wikipedia/Brown train split", "profile": a.profile,
                   "train_docs": len(train), "train_sites": int(len(y)), "dev_docs": len(dev),
                   "dev_site_f1": round(best[0], 4), "script": "scripts/train_decision.py"}
-    model.save(os.path.normpath(a.out))
-    print(f"wrote {a.out} in {time.time() - t0:.0f}s", file=sys.stderr)
+    model.save(os.path.normpath(out))
+    print(f"wrote {out} in {time.time() - t0:.0f}s", file=sys.stderr)
 
 
 if __name__ == "__main__":

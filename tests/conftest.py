@@ -4,6 +4,10 @@ import sys
 
 import pytest
 
+# One document at a time defaults to the accurate profile where the neural model is installed; the
+# suite runs the fast profile unless a test names another (tests/test_neural.py covers the others).
+os.environ.setdefault("UNSPIN_PROFILE", "fast")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "spun_article.txt")
 

@@ -153,3 +153,16 @@ def test_non_english_text_gets_a_valid_clean_report():
 def test_non_str_input_is_a_type_error():
     with pytest.raises(TypeError):
         unspin.check(b"bytes")  # type: ignore[arg-type]
+
+
+def test_interactive_default_profile(monkeypatch):
+    from unspin.evidence.neural import neural_available
+    from unspin.pipeline import interactive_profile
+
+    monkeypatch.setenv("UNSPIN_PROFILE", "cascade")
+    assert interactive_profile() == "cascade"
+    monkeypatch.setenv("UNSPIN_PROFILE", "best")
+    with pytest.raises(ValueError, match="UNSPIN_PROFILE"):
+        interactive_profile()
+    monkeypatch.delenv("UNSPIN_PROFILE")
+    assert interactive_profile() == ("accurate" if neural_available() else "fast")

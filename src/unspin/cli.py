@@ -8,7 +8,7 @@ import os
 import sys
 
 from unspin.ingest import DEFAULT_MAX_BYTES, InputError, read_path
-from unspin.pipeline import DEFAULT_PROFILE, PROFILES
+from unspin.pipeline import PROFILES, interactive_profile
 
 
 # Each module adds its own subcommands with ``register(subparsers)``; one module per stage keeps
@@ -25,7 +25,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     from unspin.pipeline import default_pipeline
     from unspin.report import render_text
 
-    pipeline = default_pipeline(args.profile)
+    if args.profile is None:
+        args.profile = interactive_profile()
+        if args.profile == "fast":
+            print("unspin: the neural model is not installed (scripts/install_neural.sh); "
+                  "using the fast profile", file=sys.stderr)
+    try:
+        pipeline = default_pipeline(args.profile)
+    except ImportError as e:
+        print(f"unspin: {e}", file=sys.stderr)
+        return 2
     index = None
     if args.index:  # restore from a source found in the index (unspin.attribute.restore)
         from unspin.attribute import SourceIndex, SourceIndexError, attribute_report
@@ -69,9 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     c.add_argument("--index", metavar="DIR", help="source index (unspin index build): when it holds the source, "
                    "mark and restore every substitution from it; JSON gains a \"source\" key")
-    c.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
-                   help="fast: n-gram evidence only; accurate: neural re-ranking; cascade: neural only "
-                        "where fast is suspicious (default %(default)s)")
+    c.add_argument("--profile", choices=PROFILES, default=None,
+                   help="fast: n-gram evidence only; accurate: neural re-scoring; cascade: neural only "
+                        "where fast is suspicious (default: accurate if installed, else fast)")
     c.set_defaults(func=cmd_check)
     for module in SUBCOMMAND_MODULES:
         try:

@@ -35,6 +35,7 @@ class Evidence:
     zipf_suggestion: float = 0.0
     relation: str = ""  # lexicon relation between the suggestion and the written form
     n_candidates: int = 0
+    neural_gain: float | None = None  # the neural model's log-probability gain (accurate profile)
     source: str = "lexicon"  # "lexicon" or "attribution" (aligned against a found source)
 
     def to_dict(self) -> dict[str, Any]:

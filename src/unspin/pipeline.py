@@ -46,7 +46,23 @@ class Pipeline:
 
 
 PROFILES = ("fast", "accurate", "cascade")
-DEFAULT_PROFILE = "fast"
+DEFAULT_PROFILE = "fast"  # the library and batch scanning: throughput first
+
+
+def interactive_profile() -> str:
+    """The default for one document at a time (``unspin check``, the API, the web page): the
+    ``UNSPIN_PROFILE`` environment variable if set, else accurate where the neural model is
+    installed, else fast."""
+    import os
+
+    from unspin.evidence.neural import neural_available
+
+    chosen = os.environ.get("UNSPIN_PROFILE")
+    if chosen:
+        if chosen not in PROFILES:
+            raise ValueError(f"UNSPIN_PROFILE={chosen!r}: choose one of {', '.join(PROFILES)}")
+        return chosen
+    return "accurate" if neural_available() else "fast"
 
 
 @lru_cache(maxsize=len(PROFILES))
@@ -61,7 +77,9 @@ def default_pipeline(profile: str = DEFAULT_PROFILE) -> Pipeline:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if profile == "fast":
         return Pipeline()
-    raise NotImplementedError(f"profile {profile!r} is not built yet")
+    from unspin.decide.rescore import CASCADE_GATE, accurate_detector
+
+    return Pipeline(accurate_detector(gate=CASCADE_GATE if profile == "cascade" else None))
 
 
 def check(text: str, doc_id: str = "-", profile: str = DEFAULT_PROFILE) -> Report:

@@ -305,7 +305,8 @@ class Detector:
         f = s.features
         ev = Evidence(lm_gain=f["lm_gain"], context_gain=f["context_gain"], zipf_written=f["zipf_written"],
                       zipf_suggestion=f["zipf_written"] + f["zipf_delta"], relation=_relation_name(s.relation),
-                      n_candidates=int(round(math.expm1(f["log_candidates"]))))
+                      n_candidates=int(round(math.expm1(f["log_candidates"]))),
+                      neural_gain=f["nn_gain"] if f.get("nn_exact") else None)
         return Span(start, end, doc.text[start:end], s.suggestion, s.probability, ev)
 
 

@@ -73,6 +73,8 @@ def render_text(report: Report, color: bool = False) -> str:
         for s in report.spans:
             ev = s.evidence
             lines.append(f"  {s.start:>6}-{s.end:<6} {s.text!r} -> {s.suggestion!r}  confidence {s.confidence:.2f}"
-                         f"  (LM gain {ev.lm_gain:+.1f} nats, {ev.relation or 'lexicon'})")
+                         f"  (LM gain {ev.lm_gain:+.1f} nats"
+                         + (f", neural {ev.neural_gain:+.1f}" if ev.neural_gain is not None else "")
+                         + f", {ev.relation or 'lexicon'})")
         lines += ["", "Restored:", report.restored.strip()]
     return "\n".join(lines)

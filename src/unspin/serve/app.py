@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 
 import unspin
 from unspin.ingest import InputError, decode
-from unspin.pipeline import DEFAULT_PROFILE, PROFILES, default_pipeline
+from unspin.pipeline import PROFILES, default_pipeline, interactive_profile
 from unspin.serve import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS
 
 log = logging.getLogger("unspin.serve")
@@ -65,6 +65,7 @@ class ServeConfig:
     workers: int = DEFAULT_WORKERS
     max_pending: int = 64  # checks running or queued before new ones get 503
     warm: bool = True  # load the default profile's resources at start-up
+    profile: str = dataclasses.field(default_factory=interactive_profile)  # when a request names none
 
 
 class ApiError(Exception):
@@ -183,8 +184,9 @@ class SecurityHeaders:
 
 class CheckRequest(BaseModel):
     text: str = Field(description="the document: plain text or HTML (offsets index it as given)")
-    profile: Profile = Field(DEFAULT_PROFILE, description="fast: n-gram evidence; accurate: neural "
-                                                          "re-ranking; cascade: neural where fast is suspicious")
+    profile: Profile | None = Field(None, description="fast: n-gram evidence; accurate: neural re-scoring; "
+                                                      "cascade: neural where fast is suspicious; default: the "
+                                                      "server's (accurate where installed)")
     id: str = Field("-", max_length=500, description="document id echoed in the report")
     explain: bool = Field(False, description="spans with their evidence and the warnings, as "
                                              "`unspin check --explain`")
@@ -235,7 +237,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         if config.warm:  # in the background: /healthz answers (ready: false) while it loads
-            state["warm"] = engine.executor.submit(_report, DEFAULT_PROFILE, "Warm up the model.", "-", False)
+            state["warm"] = engine.executor.submit(_report, config.profile, "Warm up the model.", "-", False)
         yield
         engine.shutdown()
         if index is not None:
@@ -255,8 +257,9 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         log.exception("internal error")
         return JSONResponse({"detail": f"internal error: {type(e).__name__}"}, status_code=500)
 
-    async def run_check(profile: str, text: str, doc_id: str, explain: bool,
+    async def run_check(profile: str | None, text: str, doc_id: str, explain: bool,
                         warnings: list[str] | None = None) -> dict[str, Any]:
+        profile = profile or config.profile
         try:
             return await engine.call(_report, profile, text, doc_id, explain, warnings)
         except (NotImplementedError, ImportError) as e:
@@ -272,7 +275,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     @app.post("/v1/check/file", summary="Check an uploaded .txt or .html file",
               responses={413: {"description": "file too large"}, 415: {"description": "binary data"}})
     async def check_file(request: Request, name: str = Query("upload", max_length=500),
-                         profile: Profile = DEFAULT_PROFILE, explain: bool = True) -> dict[str, Any]:
+                         profile: Profile | None = None, explain: bool = True) -> dict[str, Any]:
         """The request body is the file's bytes, decoded like `unspin check FILE` (UTF-8, else
         Windows-1252 with a warning; binary refused). The answer adds the decoded `text`."""
         try:
@@ -298,7 +301,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         warm = state["warm"]
         ready = warm is None or (warm.done() and not warm.cancelled() and warm.exception() is None)
         return {"status": "ok", "ready": ready, "version": unspin.__version__, "profiles": list(PROFILES),
-                "default_profile": DEFAULT_PROFILE, "index": index is not None,
+                "default_profile": config.profile, "index": index is not None,
                 "max_bytes": config.max_bytes, "timeout_s": config.timeout_s, "pending": engine.pending}
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)

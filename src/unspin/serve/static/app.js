@@ -222,7 +222,10 @@ function checkFile(file) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  healthLoaded = api("/healthz").then((h) => { health = h; }).catch(() => {});
+  healthLoaded = api("/healthz").then((h) => {
+    health = h;
+    if (h && h.default_profile) $("profile").value = h.default_profile;
+  }).catch(() => {});
   $("form").addEventListener("submit", (e) => { e.preventDefault(); checkText(); });
   $("file").addEventListener("change", (e) => { if (e.target.files[0]) checkFile(e.target.files[0]); });
   const area = $("text");

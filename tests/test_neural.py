@@ -67,7 +67,7 @@ def test_batched_scoring_matches_one_sentence_at_a_time(lm):
     assert together[0][0].exact[0] > together[0][0].exact[1]  # "quick brown fox" is the original
 
 
-def test_accurate_profile_restores_the_example():
+def test_accurate_profile_on_the_example():
     from unspin.pipeline import check
 
     with open(EXAMPLE, encoding="utf-8") as fh:
@@ -77,7 +77,8 @@ def test_accurate_profile_restores_the_example():
     assert set(d) == {"id", "spin_score", "verdict", "spans", "restored"}
     assert report.verdict == "spun"
     found = {s.text.lower(): s.suggestion.lower() for s in report.spans}
-    assert found.get("satisfied") == "met"
+    assert "satisfied" in found and "composed" in found  # swaps the fast profile misses
+    assert found.get("has actually") == "has" and found.get("in between") == "between"
     for s in report.spans:
         assert text[s.start:s.end] == s.text
 

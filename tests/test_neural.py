@@ -86,13 +86,23 @@ def test_accurate_profile_on_the_example():
 def test_cascade_keeps_clean_text_on_the_fast_path():
     from unspin.pipeline import default_pipeline
 
-    clean = ("The council approved the budget on Tuesday after a long debate. Officials said the new "
-             "library would open next spring, and residents welcomed the decision.")
+    # A clean news paragraph (short texts get higher fast scores: the gate is tuned on articles).
+    clean = ("The city council approved next year's budget on Tuesday evening after a long debate. "
+             "Officials said the new public library would open in the spring, and most residents who spoke "
+             "at the meeting welcomed the decision. The mayor told reporters that the plan would not raise "
+             "property taxes, because the state had agreed to cover part of the cost. Several members of the "
+             "council voted against the budget, saying that the money should have been spent on roads and "
+             "schools instead. The library will have a children's room, a cafe and space for community "
+             "groups, according to the architects who presented the design last month.")
     pipe = default_pipeline("cascade")
     doc = pipe.make_doc(clean)
     sites = pipe.detector.sites(doc)
     assert not any(s.features.get("nn_scored") for s in sites)
     assert pipe.run(clean).verdict == "clean"
+    with open(EXAMPLE, encoding="utf-8") as fh:
+        spun = fh.read()
+    doc = pipe.make_doc(spun)
+    assert any(s.features.get("nn_scored") for s in pipe.detector.sites(doc))  # suspicious: re-scored
 
 
 def test_cli_profile_option_and_missing_model(monkeypatch):

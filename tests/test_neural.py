@@ -124,3 +124,5 @@ def test_unavailable_model_is_a_clear_error(monkeypatch):
     assert not neural.neural_available()
     with pytest.raises(NeuralUnavailable, match="install_neural.sh"):
         neural.NeuralLM()
+    with pytest.raises(NeuralUnavailable, match="could not load"):
+        neural.NeuralLM(model="/nonexistent/model")

@@ -92,15 +92,18 @@ class NeuralLM:
         self.device = device or os.environ.get("UNSPIN_NEURAL_DEVICE", "cpu")
         self.dtype = _choose_dtype(dtype, self.device)
         cached = _converted_dir(model, gguf_file, self.dtype)
-        if cached and os.path.exists(os.path.join(cached, WEIGHTS)):
-            self.tokenizer = AutoTokenizer.from_pretrained(cached)
-            self.model = _load_converted(cached, self.dtype)
-        else:
-            kw = {"gguf_file": gguf_file} if gguf_file else {}
-            self.tokenizer = AutoTokenizer.from_pretrained(model, **kw)
-            self.model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, self.dtype), **kw)
-            if cached:
-                _save_converted(self.model, self.tokenizer, cached)
+        try:
+            if cached and os.path.exists(os.path.join(cached, WEIGHTS)):
+                self.tokenizer = AutoTokenizer.from_pretrained(cached)
+                self.model = _load_converted(cached, self.dtype)
+            else:
+                kw = {"gguf_file": gguf_file} if gguf_file else {}
+                self.tokenizer = AutoTokenizer.from_pretrained(model, **kw)
+                self.model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, self.dtype), **kw)
+                if cached:
+                    _save_converted(self.model, self.tokenizer, cached)
+        except (ImportError, ValueError, OSError) as e:  # a missing runtime piece or an unreadable model
+            raise NeuralUnavailable(f"could not load the neural model from {model}: {e}; {INSTALL_HINT}") from e
         self.model.to(self.device)
         # The decoder and the output head apart: logits are computed only where a score is read,
         # never for every position of a padded batch (that alone was half the run time).

@@ -177,11 +177,20 @@ class NeuralLM:
             out = self.base(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), use_cache=True)
             hidden = out.last_hidden_state
             exact_rows = []  # (chunk row, prefix length k, first-token log-probs, SiteScore, query, sentence)
+            # Where each query's site begins (k: the token holding its first character), then the
+            # vocabulary distributions at the positions before them, in a few large products.
+            where = {}
             for r, i in enumerate(chunk):
                 tok_ids, offsets = encoded[i]
-                for q in queries[i]:
+                for n_q, q in enumerate(queries[i]):
                     k = next((j for j in range(1, len(tok_ids)) if offsets[j][1] > q.start), len(tok_ids) - 1)
-                    row = torch.log_softmax(self.head(hidden[r, k - 1]).float(), dim=-1)
+                    where[(r, n_q)] = k
+            rows_at = self._distributions(hidden, sorted({(r, k - 1) for (r, _), k in where.items()}))
+            for r, i in enumerate(chunk):
+                tok_ids, offsets = encoded[i]
+                for n_q, q in enumerate(queries[i]):
+                    k = where[(r, n_q)]
+                    row = rows_at[(r, k - 1)]
                     written_left = float(row[tok_ids[k]])
                     cand = [self._first_id(c) for c in q.candidates]
                     cand_left = row[torch.tensor(cand, dtype=torch.long)].cpu().numpy() if cand else np.empty(0)
@@ -203,12 +212,24 @@ class NeuralLM:
             if exact_rows:
                 self._exact(out.past_key_values, exact_rows)
 
+    def _distributions(self, hidden, positions: list[tuple[int, int]], per_call: int = 256) -> dict:
+        """log-softmax over the vocabulary at each (row, position) of ``hidden``, batched."""
+        torch = self.torch
+        out = {}
+        for b0 in range(0, len(positions), per_call):
+            part = positions[b0:b0 + per_call]
+            h = hidden[torch.tensor([r for r, _ in part]), torch.tensor([p for _, p in part])]
+            logp = torch.log_softmax(self.head(h).float(), dim=-1)
+            for j, key in enumerate(part):
+                out[key] = logp[j]
+        return out
+
     def _exact(self, cache, rows) -> None:
         """log P(variant + right context | prefix) for the written wording and each shortlisted one,
         for many sites at once: each row re-uses its sentence's cached prefix (keys/values sliced from
         the left pass, padded on the right and masked), so a variant costs only its own tokens."""
         torch = self.torch
-        items = []  # (chunk row, k, variant token ids, owner index)
+        items = []  # (chunk row, k, variant token ids, owner index, slot in the owner's scores)
         for n, (r, k, _, _, q, sentence, offsets) in enumerate(rows):
             cut = offsets[k][0]  # where the site's first token (with its leading space) begins
             right_end, words = q.end, 0
@@ -220,21 +241,22 @@ class NeuralLM:
                         break
                     right_end = offsets[m][1]
             lead, right = sentence[cut:q.start], sentence[q.end:right_end]
-            for v in (sentence[q.start:q.end], *rows[n][3].scored):
-                items.append((r, k, self._encode(lead + v + right), n))
+            for slot, v in enumerate((sentence[q.start:q.end], *rows[n][3].scored)):
+                items.append((r, k, self._encode(lead + v + right), n, slot))
+        # Rows of similar length together: padding is compute, and variants differ in length.
+        items.sort(key=lambda it: (len(it[2]), it[1]))
         totals = [np.empty(1 + len(rows[n][3].scored)) for n in range(len(rows))]
-        filled = [0] * len(rows)
         per_batch = 64
         for b0 in range(0, len(items), per_batch):
             batch = items[b0:b0 + per_batch]
-            pmax = max(k for _, k, _, _ in batch)
-            smax = max(len(t) for _, _, t, _ in batch)
+            pmax = max(k for _, k, _, _, _ in batch)
+            smax = max(len(t) for _, _, t, _, _ in batch)
             n_rows = len(batch)
             suffix = torch.zeros((n_rows, smax), dtype=torch.long)
             mask = torch.zeros((n_rows, pmax + smax), dtype=torch.long)
             pos = torch.zeros((n_rows, smax), dtype=torch.long)
-            src = torch.tensor([r for r, _, _, _ in batch])
-            for j, (_, k, t, _) in enumerate(batch):
+            src = torch.tensor([r for r, _, _, _, _ in batch])
+            for j, (_, k, t, _, _) in enumerate(batch):
                 suffix[j, : len(t)] = torch.tensor(t)
                 mask[j, :k] = 1
                 mask[j, pmax: pmax + len(t)] = 1
@@ -244,7 +266,7 @@ class NeuralLM:
                             position_ids=pos.to(self.device), use_cache=True, **{self._cache_kw: prefix})
             # positions whose next token is part of the variant: (row, position, target token)
             rr, pp, tt = [], [], []
-            for j, (_, _, t, _) in enumerate(batch):
+            for j, (_, _, t, _, _) in enumerate(batch):
                 rr += [j] * (len(t) - 1)
                 pp += range(len(t) - 1)
                 tt += t[1:]
@@ -253,9 +275,8 @@ class NeuralLM:
                 logits = self.head(out.last_hidden_state[torch.tensor(rr), torch.tensor(pp)]).float()
                 picked = logits[torch.arange(len(tt)), torch.tensor(tt)] - torch.logsumexp(logits, dim=-1)
                 np.add.at(step, np.array(rr), picked.cpu().numpy())
-            for j, (_, k, t, n) in enumerate(batch):
-                totals[n][filled[n]] = float(rows[n][2][t[0]]) + step[j]  # first token: prefix's last position
-                filled[n] += 1
+            for j, (_, _, t, n, slot) in enumerate(batch):
+                totals[n][slot] = float(rows[n][2][t[0]]) + step[j]  # first token: prefix's last position
         for n, row in enumerate(rows):
             row[3].exact = totals[n]
 

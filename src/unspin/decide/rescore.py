@@ -12,7 +12,7 @@ from importlib import resources
 
 import numpy as np
 
-from unspin.decide.detector import FEATURES, DecisionModel, Site, _clip
+from unspin.decide.detector import FEATURES, DecisionModel, Detector, Site, _clip, doc_features
 from unspin.doc import Doc
 from unspin.evidence.neural import NeuralLM, SiteQuery, default_neural_lm
 from unspin.tokenize import sentences
@@ -54,8 +54,6 @@ class NeuralRescorer:
     def wants(self, doc: Doc, sites: list[Site], fast_model: DecisionModel) -> bool:
         if self.gate is None:
             return True
-        from unspin.decide.detector import doc_features
-
         fast_doc = fast_model.doc_probability(doc_features(doc, sites))
         return fast_doc >= self.gate or max(s.probability for s in sites) >= fast_model.site_threshold
 
@@ -106,10 +104,8 @@ class NeuralRescorer:
             f["nn_gain_margin"] = 0.0
 
 
-def accurate_detector(gate: float | None = None, model: DecisionModel | None = None) -> "Detector":
+def accurate_detector(gate: float | None = None, model: DecisionModel | None = None) -> Detector:
     """The detector of the accurate (``gate=None``) and cascade profiles: the fast detector with a
     wider candidate list (the neural left pass scores every candidate almost for free) and neural
     re-scoring. Training (scripts/train_decision.py) builds the same one."""
-    from unspin.decide.detector import Detector
-
     return Detector(max_candidates=ACCURATE_MAX_CANDIDATES, rescorer=NeuralRescorer(model=model, gate=gate))

@@ -4,20 +4,30 @@ For each (original, spun) pair observed in spun pages (TSV: original, spun, spin
 (a) lexicon coverage: does the reverse lookup ``lx.candidates(spun)`` contain the original?
 (b) for each simulator style: could that style produce the pair, i.e. is the spun form among the
     forward options the style draws from for that original (single-token originals only; the
-    simulator rewrites one token at a time, so multi-word originals are never producible).
+    simulator rewrites one token at a time, so multi-word originals are never producible);
+(c) with ``--in-context``: detection and restoration of the real pairs in running text. Each pair's
+    original is looked up in clean test documents (BBC, Wikipedia, Brown); up to ``--per-pair``
+    occurrences are replaced by the spun form inside a window of three sentences, and each profile
+    checks the window twice: spun (is the implanted span flagged? is the suggestion the original?)
+    and clean (is the original, in the same place, flagged? how many flags per 1,000 clean words?).
+    One substitution per window is a hard case: no document-level density helps.
 
-    python bench/real_subs.py [TSV] [--examples N]
+    python bench/real_subs.py [TSV] [--examples N] [--in-context --profiles fast,accurate]
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
+from unspin.eval.corpora import load_documents
 from unspin.eval.simulator import STYLES, Spinner
 from unspin.lexicon import default_lexicon
+from unspin.tokenize import sentences, tokenize
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TSV = REPO / ".." / "shared" / "real_substitutions_dev.tsv"
@@ -39,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("tsv", nargs="?", default=str(DEFAULT_TSV))
     ap.add_argument("--examples", type=int, default=0, help="list up to N pairs the lexicon misses")
+    ap.add_argument("--in-context", action="store_true", help="also implant the pairs in clean text and check")
+    ap.add_argument("--profiles", default="fast,accurate")
+    ap.add_argument("--per-pair", type=int, default=2, help="occurrences implanted per pair")
     args = ap.parse_args(argv)
     pairs = load_pairs(Path(args.tsv))
     lx = default_lexicon()
@@ -83,7 +96,81 @@ def main(argv: list[str] | None = None) -> int:
         print("\nMissed by the lexicon:")
         for r in [r for r in rows if not r[2]][: args.examples]:
             print(f"- {r[4]!r} -> {r[5]!r} ({r[0]}, {r[1]})")
+    if args.in_context:
+        in_context(pairs, args.profiles.split(","), args.per_pair)
     return 0
+
+
+@dataclass
+class Implant:
+    family: str
+    original: str
+    spun: str
+    clean: str  # the window as written
+    spun_text: str  # the window with the spun form in place of the original
+    clean_span: tuple[int, int]
+    spun_span: tuple[int, int]
+
+
+def windows(per_pair: int, pairs: list[tuple[str, str, str]]) -> list[Implant]:
+    """Up to ``per_pair`` implants per pair, from distinct clean test documents, in a stable order."""
+    docs = [d.text for c in ("bbc", "wiki", "brown") for d in load_documents(c, "test")]
+    out = []
+    for orig, spun, fam in pairs:
+        pattern = re.compile(r"(?<![\w'-])" + re.escape(orig) + r"(?![\w'-])")
+        found = 0
+        for text in docs:
+            m = pattern.search(text)
+            if not m:
+                continue
+            doc = tokenize(text)
+            groups = sentences(doc)
+            sent = next(k for k, group in enumerate(groups)
+                        if doc.tokens[group[0]].start <= m.start() < doc.tokens[group[-1]].end + 1)
+            lo, hi = max(0, sent - 1), min(len(groups) - 1, sent + 1)
+            a, b = doc.tokens[groups[lo][0]].start, doc.tokens[groups[hi][-1]].end
+            clean = text[a:b]
+            s0, s1 = m.start() - a, m.end() - a
+            out.append(Implant(fam, orig, spun, clean, clean[:s0] + spun + clean[s1:], (s0, s1), (s0, s0 + len(spun))))
+            found += 1
+            if found >= per_pair:
+                break
+    return out
+
+
+def in_context(pairs: list[tuple[str, str, str]], profiles: list[str], per_pair: int) -> None:
+    from unspin.eval.metrics import normalise
+    from unspin.pipeline import default_pipeline
+
+    implants = windows(per_pair, pairs)
+    print(f"\nIn context: {len(implants)} implants of {len({(i.original, i.spun) for i in implants})} pairs "
+          f"(of {len(pairs)}; the others never occur in the clean test documents)\n")
+    header = ["profile", "spinner family", "n", "flagged", "exact restoration", "original flagged (clean)",
+              "flags per 1,000 clean words"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for profile in profiles:
+        pipe = default_pipeline(profile)
+        stats: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+        for im in implants:
+            spun_rep = pipe.run(im.spun_text)
+            hit = [sp for sp in spun_rep.spans if sp.start < im.spun_span[1] and im.spun_span[0] < sp.end]
+            exact = any(normalise(sp.suggestion) == normalise(im.original) and
+                        (sp.start, sp.end) == im.spun_span for sp in hit)
+            clean_rep = pipe.run(im.clean)
+            fp = any(sp.start < im.clean_span[1] and im.clean_span[0] < sp.end for sp in clean_rep.spans)
+            for fam in (im.family, "ALL"):
+                st = stats[fam]
+                st[0] += 1
+                st[1] += bool(hit)
+                st[2] += exact
+                st[3] += fp
+                st[4] += len(clean_rep.spans)
+                st[5] += len(im.clean.split())
+        for fam in sorted(k for k in stats if k != "ALL") + ["ALL"]:
+            n, hit, exact, fp, flags, words = stats[fam]
+            print(f"| {profile} | {fam} | {n} | {hit / n:.2f} | {exact / n:.2f} | {fp / n:.2f} | "
+                  f"{1000 * flags / max(1, words):.1f} |", flush=True)
 
 
 if __name__ == "__main__":

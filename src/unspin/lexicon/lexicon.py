@@ -12,7 +12,8 @@ from enum import IntFlag
 from functools import lru_cache
 from importlib import resources
 
-from lemminflect import getAllInflections, getAllLemmas
+from lemminflect import getAllInflections as _lemminflect_inflections
+from lemminflect import getAllLemmas
 
 
 class Relation(IntFlag):
@@ -41,15 +42,18 @@ def default_lexicon_path() -> str:
 class Lexicon:
     """Synonym graph with forward (original -> spun) and reverse (spun -> original) lookups."""
 
-    def __init__(self, forward: dict[str, list[tuple[str, int]]]):
+    def __init__(self, forward: dict[str, "list[tuple[str, int]] | tuple[tuple[str, int], ...]"]):
         self.forward = forward
         reverse: dict[str, list[tuple[str, int]]] = {}
         for orig, syns in forward.items():
             for s, f in syns:
                 reverse.setdefault(s, []).append((orig, f))
-        self.reverse = reverse
+        # Tuples, not lists, in the big tables: the garbage collector stops tracking tuples (and
+        # dicts) of plain strings and numbers, and otherwise walks these ~2 million entries on
+        # every full collection, which in a batch scan costs more than a quarter of the time.
+        self.reverse = {k: tuple(v) for k, v in reverse.items()}
         # Multi-word spun forms indexed by first word, for phrase matching in running text.
-        self.phrase_heads: dict[str, list[tuple[str, ...]]] = {}
+        self.phrase_heads: dict[str, "list[tuple[str, ...]] | tuple[tuple[str, ...], ...]"] = {}
         for s in reverse:
             if " " in s:
                 words = tuple(s.split(" "))
@@ -59,15 +63,17 @@ class Lexicon:
             heads.sort(key=len, reverse=True)
         # The same phrases keyed by their first two words: a site scan looks up one pair per word
         # instead of walking the thousands of phrases that start with "in" or "take".
-        self.phrase_pairs: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        self.phrase_pairs: dict[tuple[str, str], "list[tuple[str, ...]] | tuple[tuple[str, ...], ...]"] = {}
         for heads in self.phrase_heads.values():
             for words in heads:
                 self.phrase_pairs.setdefault(words[:2], []).append(words)
+        self.phrase_heads = {k: tuple(v) for k, v in self.phrase_heads.items()}
+        self.phrase_pairs = {k: tuple(v) for k, v in self.phrase_pairs.items()}
         self._candidates: dict[str, list[Candidate]] = {}
 
     @classmethod
     def load(cls, path: str | None = None) -> "Lexicon":
-        forward: dict[str, list[tuple[str, int]]] = {}
+        forward: dict[str, tuple[tuple[str, int], ...]] = {}
         with gzip.open(path or default_lexicon_path(), "rt", encoding="utf-8") as fh:
             for line in fh:
                 if line.startswith("#"):
@@ -77,13 +83,14 @@ class Lexicon:
                 for item in rest.split("|"):
                     s, _, f = item.rpartition(":")
                     items.append((s, int(f)))
-                forward[orig] = items
+                forward[orig] = tuple(items)
         return cls(forward)
 
     # -- reverse: what could this have been ---------------------------------------------------
     def originals(self, spun_lemma: str) -> list[tuple[str, Relation]]:
         """Candidate original lemmas for a spun lemma or phrase (lower case)."""
-        return [(o, Relation(f)) for o, f in self.reverse.get(spun_lemma, ())]
+        rel = _RELATIONS
+        return [(o, rel[f]) for o, f in self.reverse.get(spun_lemma, ())]
 
     def candidates(self, word: str) -> list[Candidate]:
         """Candidate originals for one spun word form, re-inflected like it (asked -> requested).
@@ -133,10 +140,29 @@ class Lexicon:
 
     # -- forward: what could a spinner write instead -----------------------------------------
     def synonyms(self, orig_lemma: str) -> list[tuple[str, Relation]]:
-        return [(s, Relation(f)) for s, f in self.forward.get(orig_lemma, ())]
+        rel = _RELATIONS
+        return [(s, rel[f]) for s, f in self.forward.get(orig_lemma, ())]
 
     def __contains__(self, spun: str) -> bool:
         return spun in self.reverse
+
+
+class _RelationTable(dict):
+    """Relation members by bit value: indexing is much cheaper than calling the enum in hot loops."""
+
+    def __missing__(self, bits: int) -> Relation:
+        rel = self[bits] = Relation(bits)
+        return rel
+
+
+_RELATIONS = _RelationTable()
+
+
+@lru_cache(maxsize=200_000)
+def getAllInflections(lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
+    """lemminflect's table, memoised (lemminflect deep-copies its tables on every call); callers
+    must not mutate the returned dict."""
+    return _lemminflect_inflections(lemma, upos=upos)
 
 
 @lru_cache(maxsize=200_000)
@@ -145,9 +171,9 @@ def lemma_and_tags(word: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     for upos, lemmas in getAllLemmas(word).items():
         for lemma in lemmas:
-            table = getAllInflections(lemma, upos=upos)
+            table = getAllInflections(lemma, upos)
             if "VBD" in table and "VBN" not in table:  # lemminflect omits VBN when it equals VBD
-                table["VBN"] = table["VBD"]
+                table = {**table, "VBN": table["VBD"]}
             for tag, forms in table.items():
                 if word in forms and (lemma, tag) not in pairs:
                     pairs.append((lemma, tag))
@@ -176,7 +202,7 @@ UPOS = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}  # Penn tag initial ->
 def _inflect_word(word: str, tag: str) -> str | None:
     """Dictionary inflection only: a form lemminflect would guess for the wrong part of speech
     ("mosts", "handses") is worse than no candidate."""
-    table = getAllInflections(word, upos=UPOS.get(tag[0], "NOUN"))
+    table = getAllInflections(word, UPOS.get(tag[0], "NOUN"))
     forms = table.get(tag) or (table.get("VBD") if tag == "VBN" else None)
     return forms[0] if forms else None
 

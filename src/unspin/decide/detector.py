@@ -136,6 +136,10 @@ class Detector:
         self.passes = passes
         self.rescorer = rescorer
         self.shortlist_size = shortlist_size
+        # Candidate sets with their per-candidate static data, memoised per written form (the
+        # lexicon's candidate lists are memoised too; a batch meets the same words again and again).
+        self._word_sets: dict[str, _CandidateSet | None] = {}
+        self._phrase_sets: dict[tuple, _CandidateSet | None] = {}
 
     @property
     def final_model(self) -> DecisionModel:
@@ -157,18 +161,30 @@ class Detector:
             raw = self._raw_sites(doc, words) if words else []
             if raw:
                 lm_words = [_lm_form(doc.tokens[i].text) for i in words]
-                plans.append((words, lm_words, raw, self._score_sentence(doc, words, lm_words, raw, {})))
+                windows = [_window(lm_words, a, b, {}) for a, b, *_ in raw]
+                sites = [self._score_site(doc, words, left, right, a, b, written, cset)
+                         for (left, right), (a, b, written, cset) in zip(windows, raw)]
+                plans.append((words, lm_words, raw, windows, sites))
         all_sites = [s for *_, sites in plans for s in sites]
         stats = _doc_stats(all_sites)
         out: list[Site] = []
-        for words, lm_words, raw, sites in plans:
+        for words, lm_words, raw, windows, sites in plans:
             self._probabilities(sites, stats)
             for _ in range(max(0, self.passes - 1)):
                 replaced = self._replacements(words, sites)
                 if not replaced:
                     break
-                sites = self._score_sentence(doc, words, lm_words, raw, replaced)
-                self._probabilities(sites, stats)
+                # With a trigram model a site's scores depend on its written words and the two words
+                # either side alone: a site whose window the replacements leave unchanged would be
+                # scored exactly as before, so it keeps its Site.
+                fresh = []
+                for k, (a, b, written, cset) in enumerate(raw):
+                    win = _window(lm_words, a, b, replaced)
+                    if win != windows[k]:
+                        windows[k] = win
+                        sites[k] = self._score_site(doc, words, win[0], win[1], a, b, written, cset)
+                        fresh.append(sites[k])
+                self._probabilities(fresh, stats)
             out.extend(sites)
         if self.rescorer is not None and out and self.rescorer.wants(doc, out, self.model):
             self.rescorer.rescore(doc, out)
@@ -185,17 +201,6 @@ class Detector:
         return doc
 
     # -- internals ------------------------------------------------------------------------
-    def _score_sentence(self, doc: Doc, words: list[int], lm_words: list[str], raw: list,
-                        replaced: dict[int, str]) -> list[Site]:
-        sites = []
-        for (a, b, written, cands) in raw:
-            context = list(lm_words)
-            for k, sub in replaced.items():
-                if not (a <= k <= b):
-                    context[k] = sub
-            sites.append(self._score_site(doc, words, context, a, b, written, cands))
-        return sites
-
     def _probabilities(self, sites: list[Site], stats: dict[str, float]) -> None:
         for s in sites:
             s.features.update(stats)
@@ -210,7 +215,17 @@ class Detector:
                 replaced[k] = ""
         return replaced
 
-    def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, list]]:
+    def _word_candidates(self, text: str) -> "_CandidateSet | None":
+        """The candidate set of a single written word (``None`` when it has none)."""
+        if len(self._word_sets) > 200_000:
+            self._word_sets.clear()
+        # A content word's original is a content word, unless WordNet links them in some sense
+        # (WordNet-driven spinners do write "astatine" for "at").
+        cands = [c for c in self.lexicon.candidates(text)
+                 if c.text not in STOPWORDS or c.relation & _WN_ANY]
+        return _CandidateSet(cands[: self.max_candidates], self.lexicon.forward) if cands else None
+
+    def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
         toks = doc.tokens
         out = []
@@ -219,12 +234,11 @@ class Detector:
             tok = toks[ti]
             low = tok.lower
             if tok.protected is None and low not in STOPWORDS and len(low) > 1:
-                # A content word's original is a content word, unless WordNet links them in some sense
-                # (WordNet-driven spinners do write "astatine" for "at").
-                cands = [c for c in lx.candidates(tok.text)
-                         if c.text not in STOPWORDS or c.relation & Relation.WN_ANY]
-                if cands:
-                    out.append((a, a, tok.text, cands[: self.max_candidates]))
+                cset = self._word_sets.get(low)
+                if cset is None:
+                    cset = self._word_sets[low] = self._word_candidates(tok.text)
+                if cset is not None:
+                    out.append((a, a, tok.text, cset))
             if a + 1 >= len(words):
                 continue
             second = toks[words[a + 1]].lower
@@ -242,50 +256,55 @@ class Detector:
                     if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
                         continue  # a phrase never spans punctuation
                     written = doc.text[span_toks[0].start:span_toks[-1].end]
-                    cands = lx.phrase_candidates(" ".join(phrase), low)
-                    if cands:
-                        out.append((a, a + n - 1, written, cands))
+                    key = (phrase, low)
+                    cset = self._phrase_sets.get(key, False)
+                    if cset is False:
+                        if len(self._phrase_sets) > 200_000:
+                            self._phrase_sets.clear()
+                        cands = lx.phrase_candidates(" ".join(phrase), low)
+                        cset = self._phrase_sets[key] = _CandidateSet(cands, lx.forward) if cands else None
+                    if cset is not None:
+                        out.append((a, a + n - 1, written, cset))
         return out
 
-    def _score_site(self, doc: Doc, words: list[int], context: list[str], a: int, b: int,
-                    written: str, cands: list) -> Site:
+    def _score_site(self, doc: Doc, words: list[int], left: list[str], right: list[str], a: int, b: int,
+                    written: str, cset: "_CandidateSet") -> Site:
+        """Score a site whose n-gram window is ``left`` (the last two words before it, after "<s>")
+        and ``right`` (the first two after it, before "</s>"); see ``_window``."""
         lm = self.lm
-        left = ["<s>"] + [w for w in context[:a] if w]
-        right = [w for w in context[b + 1:] if w] + ["</s>"]
+        cands = cset.cands
         w_forms = _lm_form(written).split()
         base = lm.window_logprob(left, w_forms, right)
-        best, best_score, second = None, -1e9, -1e9
-        scores = np.empty(len(cands))
-        fanout = np.empty(len(cands))
-        forward = self.lexicon.forward
-        for k, c in enumerate(cands):
-            sc = lm.window_logprob(left, _lm_form(c.text).split(), right)
-            scores[k] = sc
-            fanout[k] = len(forward.get(c.lemma, ())) or 1
-            if sc > best_score:
-                best, best_score, second = c, sc, best_score
-            elif sc > second:
-                second = sc
-        assert best is not None
+        batch = getattr(lm, "window_logprobs", None)
+        if batch is not None:
+            score_list = batch(left, cset.forms, right)
+        else:
+            score_list = [lm.window_logprob(left, list(m), right) for m in cset.forms]
+        scores = np.array(score_list, dtype=float)
+        n = len(score_list)
+        kbest = int(scores.argmax())  # the first of equal best, as a strict ">" scan picks
+        best_score = score_list[kbest]
+        second = float(np.partition(scores, n - 2)[n - 2]) if n > 1 else -1e9
+        best = cands[kbest]
         # A spinner picks one of the original's synonyms: P(written | orig) ~ 1 / fan-out of orig.
         top = max(best_score, base)
         log_all = top + math.log(math.exp(base - top) + float(np.exp(scores - top).sum()))
-        bayes = float(np.logaddexp.reduce(scores - np.log(fanout))) - base
-        c_forms = _lm_form(best.text).split()
+        bayes = float(np.logaddexp.reduce(scores - cset.log_fanout)) - base
         uni_w = sum(lm.unigram_logprob(w) for w in w_forms)
-        uni_c = sum(lm.unigram_logprob(w) for w in c_forms)
+        uni_c = sum(lm.unigram_logprob(w) for w in cset.forms[kbest])
         gain = best_score - base
         zw = zipf(written)
+        rel = cset.rel_bits[kbest]
         f = {
             "lm_gain": _clip(gain, 25.0),
             "context_gain": _clip(gain - (uni_c - uni_w), 25.0),
             "zipf_written": zw,
             "zipf_delta": zipf(best.text) - zw,
-            "rel_wn_first": float(bool(best.relation & Relation.WN_FIRST)),
-            "rel_wn_any": float(bool(best.relation & Relation.WN_ANY)),
-            "rel_moby": float(bool(best.relation & Relation.MOBY)),
-            "rel_filler": float(bool(best.relation & Relation.FILLER)),
-            "log_candidates": math.log1p(len(cands)),
+            "rel_wn_first": 1.0 if rel & _WN_FIRST else 0.0,
+            "rel_wn_any": 1.0 if rel & _WN_ANY else 0.0,
+            "rel_moby": 1.0 if rel & _MOBY else 0.0,
+            "rel_filler": 1.0 if rel & _FILLER else 0.0,
+            "log_candidates": cset.log_candidates,
             "is_phrase": float(b > a),
             "written_surprise": _clip(-base / (len(w_forms) + min(2, len(right))), 25.0),
             "written_oov": float(any(lm.unigram_logprob(w) <= OOV_LOGPROB + 0.1 for w in w_forms)),
@@ -295,10 +314,10 @@ class Detector:
             "bayes_gain": _clip(bayes, 25.0),
             "log_rank": math.log1p(int((scores > base).sum())),
         }
+        cased = cset.cased(written)
         top = np.argsort(-scores, kind="stable")[: self.shortlist_size]
-        return Site(words[a], words[b], written, _match_case(best.text, written), best.relation, f,
-                    candidates=[_match_case(c.text, written) for c in cands],
-                    shortlist=[_match_case(cands[k].text, written) for k in top])
+        return Site(words[a], words[b], written, cased[kbest], best.relation, f,
+                    candidates=list(cased), shortlist=[cased[k] for k in top])
 
     def _span(self, doc: Doc, s: Site) -> Span:
         start, end = doc.tokens[s.first].start, doc.tokens[s.last].end
@@ -308,6 +327,59 @@ class Detector:
                       n_candidates=int(round(math.expm1(f["log_candidates"]))),
                       neural_gain=f["nn_gain"] if f.get("nn_exact") else None)
         return Span(start, end, doc.text[start:end], s.suggestion, s.probability, ev)
+
+
+_WN_ANY, _WN_FIRST, _MOBY, _FILLER = (int(Relation.WN_ANY), int(Relation.WN_FIRST), int(Relation.MOBY),
+                                      int(Relation.FILLER))
+
+
+class _CandidateSet:
+    """A site's candidate originals with what scoring needs of each, computed once per list."""
+
+    __slots__ = ("cands", "forms", "log_fanout", "rel_bits", "log_candidates", "_cased")
+
+    def __init__(self, cands: list, forward: dict):
+        self.cands = cands
+        self.forms = [tuple(_lm_form(c.text).split()) for c in cands]
+        fanout = np.array([len(forward.get(c.lemma, ())) or 1 for c in cands], dtype=float)
+        self.log_fanout = np.log(fanout)
+        self.rel_bits = [int(c.relation) for c in cands]
+        self.log_candidates = math.log1p(len(cands))
+        self._cased: dict[int, list[str]] = {}
+
+    def cased(self, written: str) -> list[str]:
+        """Every candidate's text, case-matched to ``written`` (see ``_match_case``)."""
+        style = 2 if written.isupper() and len(written) > 1 else 1 if written[:1].isupper() else 0
+        out = self._cased.get(style)
+        if out is None:
+            out = self._cased[style] = [_match_case(c.text, written) for c in self.cands]
+        return out
+
+
+def _window(lm_words: list[str], a: int, b: int, replaced: dict[int, str]) -> tuple[list[str], list[str]]:
+    """The n-gram context of the site at word positions a..b: up to two words before it (after
+    "<s>") and after it (then "</s>"), with ``replaced`` applied outside the site ("" removes a word).
+    All a trigram model sees of the context (``window_logprob`` reads no further)."""
+    left: list[str] = []
+    k = a - 1
+    while k >= 0 and len(left) < 2:
+        w = replaced.get(k, lm_words[k])
+        if w:
+            left.append(w)
+        k -= 1
+    if len(left) < 2:
+        left.append("<s>")
+    left.reverse()
+    right: list[str] = []
+    k, n = b + 1, len(lm_words)
+    while k < n and len(right) < 2:
+        w = replaced.get(k, lm_words[k])
+        if w:
+            right.append(w)
+        k += 1
+    if len(right) < 2:
+        right.append("</s>")
+    return left, right
 
 
 def doc_features(doc: Doc, sites: Sequence[Site]) -> dict[str, float]:

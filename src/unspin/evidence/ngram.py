@@ -65,6 +65,39 @@ class NGramLM:
             total += v if v is not None else prob(key)
         return total
 
+    def window_logprobs(self, left: Sequence[str], middles: Sequence[Sequence[str]],
+                        right: Sequence[str]) -> list[float]:
+        """``[window_logprob(left, m, right) for m in middles]``, to the last bit, with the
+        per-candidate work of the common case (a one-word middle) done inline."""
+        l2 = left[-2:]
+        r2 = right[:2]
+        if not l2 or not r2:
+            return [self.window_logprob(left, m, right) for m in middles]
+        l1 = l2[-1]
+        two_left = len(l2) == 2
+        ll = l2[0]
+        r1 = r2[0]
+        rr = r2[1] if len(r2) == 2 else None
+        get, prob = self._cache.get, self._prob
+        out = []
+        for m in middles:
+            if len(m) != 1:
+                out.append(self.window_logprob(l2, m, r2))
+                continue
+            w = m[0]
+            key = (w, l1, ll) if two_left else (w, l1)
+            v = get(key)
+            total = 0.0 + (v if v is not None else prob(key))
+            key = (r1, w, l1)
+            v = get(key)
+            total += v if v is not None else prob(key)
+            if rr is not None:
+                key = (rr, r1, w)
+                v = get(key)
+                total += v if v is not None else prob(key)
+            out.append(total)
+        return out
+
 
 def default_model_path() -> str:
     import pocketsphinx

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from unspin.ingest import DEFAULT_MAX_BYTES, InputError, read_path
+from unspin.ingest import DEFAULT_MAX_BYTES, read_inputs
 from unspin.pipeline import PROFILES, interactive_profile
 
 
@@ -44,15 +44,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"unspin: {e}", file=sys.stderr)
             return 2
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    status = 0
-    for path in args.paths or ["-"]:
-        try:
-            text, warnings = read_path(path, args.max_bytes)
-        except InputError as e:
-            print(f"unspin: {e}", file=sys.stderr)
-            status = 2
-            continue
-        report = pipeline.run(text, doc_id="stdin" if path == "-" else path, warnings=warnings)
+    failed: list[str] = []
+    for name, text, warnings in read_inputs(args.paths, args.max_bytes, failed):
+        report = pipeline.run(text, doc_id=name, warnings=warnings)
         if index is not None:
             report = attribute_report(report, index)
         if args.json:
@@ -64,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                              ensure_ascii=False, indent=1))
         else:
             print(render_text(report, color=color), end="\n\n", flush=True)
-    return status
+    return 2 if failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from unspin.ingest import DEFAULT_MAX_BYTES, InputError, read_path
+from unspin.ingest import DEFAULT_MAX_BYTES, InputError, read_inputs
 
 
 def _index_inputs(args: argparse.Namespace, create: bool) -> int:
@@ -92,16 +92,9 @@ def cmd_find(args: argparse.Namespace) -> int:
                 for g in groups:
                     print(f"{len(g)}: " + ", ".join(f"{i} ({s:.2f})" for i, s in g))
             return 0
-        status = 0
-        for path in args.paths or ["-"]:
-            try:
-                text, _ = read_path(path, args.max_bytes)
-            except InputError as e:
-                print(f"unspin: {e}", file=sys.stderr)
-                status = 2
-                continue
+        failed: list[str] = []
+        for name, text, _ in read_inputs(args.paths, args.max_bytes, failed):
             matches = index.find(text, k=args.k, threshold=args.threshold)
-            name = "stdin" if path == "-" else path
             if args.json:
                 print(json.dumps({"id": name, "matches": [m.to_dict() for m in matches]}, ensure_ascii=False), flush=True)
             else:
@@ -110,7 +103,7 @@ def cmd_find(args: argparse.Namespace) -> int:
                 for m in matches:
                     print("\n".join(_render_match(m)))
                 print(flush=True)
-    return status
+    return 2 if failed else 0
 
 
 def register(subparsers) -> None:

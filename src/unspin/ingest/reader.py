@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Iterator
 
 DEFAULT_MAX_BYTES = 10_000_000
 
@@ -36,6 +37,20 @@ def read_path(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, list[
         raise InputError(f"{path}: larger than {max_bytes:,} bytes; split it, raise --max-bytes, "
                          f"or scan it as a batch")
     return decode(data, path)
+
+
+def read_inputs(paths: list[str], max_bytes: int, failed: list[str]) -> Iterator[tuple[str, str, list[str]]]:
+    """(name, text, warnings) for each readable path (``-`` or none: stdin), for commands that take
+    files one by one. An unreadable one is reported on stderr and appended to ``failed``, and the
+    rest are still read: one bad file must not lose the others' results."""
+    for path in paths or ["-"]:
+        try:
+            text, warnings = read_path(path, max_bytes)
+        except InputError as e:
+            print(f"unspin: {e}", file=sys.stderr)
+            failed.append(path)
+            continue
+        yield ("stdin" if path == "-" else path), text, warnings
 
 
 def decode(data: bytes, name: str = "input") -> tuple[str, list[str]]:

@@ -74,15 +74,22 @@ class NGramLM:
         if not l2 or not r2:
             return [self.window_logprob(left, m, right) for m in middles]
         l1 = l2[-1]
-        two_left = len(l2) == 2
+        nl = len(l2)
+        two_left = nl == 2
         ll = l2[0]
         r1 = r2[0]
         rr = r2[1] if len(r2) == 2 else None
         get, prob = self._cache.get, self._prob
         out = []
         for m in middles:
-            if len(m) != 1:
-                out.append(self.window_logprob(l2, m, r2))
+            if len(m) != 1:  # a phrase: window_logprob's loop, without its call and list
+                seq = (*l2, *m, *r2)
+                total = 0.0
+                for j in range(nl, len(seq)):
+                    key = (seq[j], seq[j - 1], seq[j - 2]) if j >= 2 else (seq[1], seq[0])
+                    v = get(key)
+                    total += v if v is not None else prob(key)
+                out.append(total)
                 continue
             w = m[0]
             key = (w, l1, ll) if two_left else (w, l1)

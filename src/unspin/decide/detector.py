@@ -16,6 +16,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from unspin.decide.mlp import SiteMLP
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, default_ngram_lm, zipf
 from unspin.evidence.ngram import OOV_LOGPROB
@@ -57,7 +58,13 @@ class Site:
 
 @dataclass
 class DecisionModel:
-    """Logistic weights for sites and documents (see scripts/train_decision.py)."""
+    """Site and document weights (see scripts/train_decision.py): logistic, or a small network for
+    sites (``site_mlp``).
+
+    ``site_threshold_spun``: the site threshold inside a document whose spin score reaches
+    ``doc_threshold``. A spun document holds many substitutions, so weaker evidence suffices there,
+    while clean text keeps the strict threshold; ``None`` means one threshold everywhere.
+    """
 
     site_coef: dict[str, float]
     site_intercept: float
@@ -66,8 +73,17 @@ class DecisionModel:
     site_threshold: float = 0.5
     doc_threshold: float = 0.5
     meta: dict = field(default_factory=dict)
+    site_threshold_spun: float | None = None
+    site_mlp: SiteMLP | None = None
+
+    def site_threshold_for(self, spin_score: float) -> float:
+        if self.site_threshold_spun is not None and spin_score >= self.doc_threshold:
+            return self.site_threshold_spun
+        return self.site_threshold
 
     def site_probability(self, f: dict[str, float]) -> float:
+        if self.site_mlp is not None:
+            return self.site_mlp.probability(f)
         z = self.site_intercept + sum(w * f.get(k, 0.0) for k, w in self.site_coef.items())
         return _sigmoid(z)
 
@@ -86,13 +102,16 @@ class DecisionModel:
                 raise
             return cls.heuristic()
         return cls(d["site_coef"], d["site_intercept"], d["doc_coef"], d["doc_intercept"],
-                   d.get("site_threshold", 0.5), d.get("doc_threshold", 0.5), d.get("meta", {}))
+                   d.get("site_threshold", 0.5), d.get("doc_threshold", 0.5), d.get("meta", {}),
+                   d.get("site_threshold_spun"), SiteMLP.from_dict(d["site_mlp"]) if d.get("site_mlp") else None)
 
     def save(self, path: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             json.dump({"site_coef": self.site_coef, "site_intercept": self.site_intercept,
                        "doc_coef": self.doc_coef, "doc_intercept": self.doc_intercept,
                        "site_threshold": self.site_threshold, "doc_threshold": self.doc_threshold,
+                       "site_threshold_spun": self.site_threshold_spun,
+                       "site_mlp": self.site_mlp.to_dict() if self.site_mlp is not None else None,
                        "meta": self.meta}, fh, indent=1)
 
     @classmethod
@@ -195,9 +214,10 @@ class Detector:
         model = self.final_model
         if self.rescorer is not None and not any(s.features.get("nn_scored") for s in sites):
             model = self.model  # the cascade kept this document on the fast path
-        chosen = _non_overlapping([s for s in sites if s.probability >= model.site_threshold])
-        doc.spans = [self._span(doc, s) for s in chosen]
         doc.spin_score = model.doc_probability(doc_features(doc, sites))
+        threshold = model.site_threshold_for(doc.spin_score)
+        chosen = _non_overlapping([s for s in sites if s.probability >= threshold])
+        doc.spans = [self._span(doc, s) for s in chosen]
         return doc
 
     # -- internals ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Train the decision model (site and document logistic weights) on simulated spinning.
+"""Train the decision model (site weights, logistic or a small network, and document weights) on
+simulated spinning.
 
 Why simulated: no labelled corpus of real spinning exists offline; the simulator gives exact gold
 spans for any clean text. Trained on the *train* split, thresholds chosen on *dev*; the test split
@@ -14,21 +15,25 @@ decides which sites get exact neural scoring), so train fast first.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
 from unspin.decide import DOC_FEATURES, FEATURES, DecisionModel, Detector, doc_features
-from unspin.eval.corpora import load_documents
+from unspin.decide.mlp import SiteMLP
+from unspin.eval.corpora import Document, load_documents
 from unspin.eval.simulator import Spinner
 from unspin.tokenize import tokenize
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "src", "unspin", "decide", "data", "decision.json")
 STYLES = ("sense", "nosense", "phrase", "mixed", "mixed")
 RATES = (0.05, 0.15, 0.3)
+CORPORA_USED = ("bbc", "wiki", "brown")
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50,
@@ -53,45 +58,114 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50,
     return coef, float(intercept)
 
 
-def labelled_sites(det: Detector, text: str, gold: list[tuple[int, int]], features=FEATURES):
-    doc = tokenize(text)
-    sites = det.sites(doc)
-    rows, labels = [], []
-    for s in sites:
-        a, b = doc.tokens[s.first].start, doc.tokens[s.last].end
-        labels.append(float(any(a < ge and gs < b for gs, ge in gold)))
-        rows.append([s.features[k] for k in features])
-    return doc, sites, rows, labels
+def round_robin(split: str, per_corpus: int) -> list[tuple[str, Document]]:
+    """(corpus, document) pairs taking one document of each corpus in turn, so that a shorter run
+    (or an interrupted one, resumed from the cache) still covers every corpus."""
+    by = {c: load_documents(c, split, per_corpus) for c in CORPORA_USED}
+    return [(c, by[c][j]) for j in range(per_corpus) for c in CORPORA_USED if j < len(by[c])]
 
 
-def collect(det: Detector, docs, seed: int, spun_share: float = 0.75, features=FEATURES):
-    """Site rows and document rows from clean and spun versions of ``docs``."""
+def collect(det: Detector, docs: list[tuple[str, Document]], seed: int, spun_share: float,
+            cache: str | None = None) -> list[dict]:
+    """Per document: ``{"key", "corpus", "spun", "n_words", "sites": [{"f": features, "label"}]}``
+    for a clean or a spun version of each document (the draw is seeded).
+
+    With ``cache`` (a JSONL file), documents already computed are read back and new ones appended as
+    they finish: model variants then retrain in seconds and an interrupted run resumes. The cache
+    is only valid for the detector that wrote it: delete it after changing candidates or evidence.
+    """
+    done: dict[str, dict] = {}
+    if cache and os.path.exists(cache):
+        with open(cache, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    row = json.loads(line)
+                    done[row["key"]] = row
     rng = random.Random(seed)
-    site_X, site_y, doc_items = [], [], []
-    for i, d in enumerate(docs):
-        if rng.random() < spun_share:
-            sp = Spinner(rng.choice(STYLES), rng.choice(RATES), seed=seed * 100_000 + i).spin(d.text)
-            text, gold = sp.spun, sp.gold_spans()
-        else:
-            text, gold = d.text, []
-        doc, sites, rows, labels = labelled_sites(det, text, gold, features)
-        site_X += rows
-        site_y += labels
-        doc_items.append((doc, sites, bool(gold), gold))
-    return np.array(site_X), np.array(site_y), doc_items
+    out = []
+    sink = open(cache, "a", encoding="utf-8") if cache else None
+    try:
+        for i, (corpus, d) in enumerate(docs):
+            spin = rng.random() < spun_share
+            style, rate = (rng.choice(STYLES), rng.choice(RATES)) if spin else ("clean", 0.0)
+            key = f"{seed}-{i}"
+            if key in done:
+                out.append(done[key])
+                continue
+            if spin:
+                sp = Spinner(style, rate, seed=seed * 100_000 + i).spin(d.text)
+                text, gold = sp.spun, sp.gold_spans()
+            else:
+                text, gold = d.text, []
+            doc = tokenize(text)
+            sites = det.sites(doc)
+            row = {"key": key, "corpus": corpus, "style": style, "rate": rate, "spun": bool(gold),
+                   "n_words": len(doc.words), "sites": []}
+            for s in sites:
+                a, b = doc.tokens[s.first].start, doc.tokens[s.last].end
+                row["sites"].append({"f": s.features, "label": float(any(a < ge and gs < b for gs, ge in gold))})
+            out.append(row)
+            if sink:
+                sink.write(json.dumps(row) + "\n")
+                sink.flush()
+    finally:
+        if sink:
+            sink.close()
+    return out
+
+
+def site_matrix(items: list[dict], features) -> tuple[np.ndarray, np.ndarray]:
+    X = np.array([[s["f"].get(k, 0.0) for k in features] for d in items for s in d["sites"]])
+    y = np.array([s["label"] for d in items for s in d["sites"]])
+    return X, y
+
+
+def document_rows(items: list[dict], probs: np.ndarray) -> np.ndarray:
+    """DOC_FEATURES of each document, from its sites' probabilities (as the detector computes them)."""
+    rows, k = [], 0
+    for d in items:
+        n = len(d["sites"])
+        doc = SimpleNamespace(words=range(d["n_words"]))
+        sites = [SimpleNamespace(probability=float(p)) for p in probs[k:k + n]]
+        k += n
+        f = doc_features(doc, sites)
+        rows.append([f[name] for name in DOC_FEATURES])
+    return np.array(rows)
+
+
+def choose_site_thresholds(p: np.ndarray, y: np.ndarray, clean: np.ndarray, spun_doc: np.ndarray,
+                           clean_words: int, max_flags: float) -> tuple[float, float, float]:
+    """(threshold, threshold in documents judged spun, dev site F1): the pair with the best F1 on dev
+    that keeps clean text at or under ``max_flags`` per 1,000 words. A document judged spun is full of
+    substitutions, so a weaker site is enough there; the verdict comes from the document model."""
+    grid = np.round(np.arange(0.1, 0.97, 0.02), 2)
+    best = (0.0, 0.5, 0.5)
+    for hi in grid:
+        for lo in grid[grid <= hi]:
+            flag = p >= np.where(spun_doc, lo, hi)
+            tp, fp, fn = (flag & (y == 1)).sum(), (flag & (y == 0)).sum(), (~flag & (y == 1)).sum()
+            f1 = 2 * tp / max(1, 2 * tp + fp + fn)
+            if 1000 * (flag & clean).sum() / max(1, clean_words) <= max_flags and f1 > best[0]:
+                best = (float(f1), float(hi), float(lo))
+    return best[1], best[2], best[0]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--per-corpus", type=int, default=120, help="training documents per corpus")
-    ap.add_argument("--dev-per-corpus", type=int, default=40)
+    ap.add_argument("--per-corpus", type=int, default=None,
+                    help="training documents per corpus (default: 120 fast, 15 accurate)")
+    ap.add_argument("--dev-per-corpus", type=int, default=None, help="default: 40 fast, 20 accurate")
     ap.add_argument("--max-clean-flags", type=float, default=2.0, help="per 1,000 clean words, on dev")
     ap.add_argument("--max-clean-fpr", type=float, default=0.03, help="share of clean dev docs called spun")
     ap.add_argument("--profile", choices=("fast", "accurate"), default="fast")
+    ap.add_argument("--site-model", choices=("logistic", "mlp"), default="logistic")
+    ap.add_argument("--cache", default=None, help="folder for computed site features (reused; see collect)")
     ap.add_argument("--out", default=None, help="default: the shipped file of the profile")
     a = ap.parse_args()
 
     t0 = time.time()
+    a.per_corpus = a.per_corpus or (120 if a.profile == "fast" else 15)
+    a.dev_per_corpus = a.dev_per_corpus or (40 if a.profile == "fast" else 20)
     if a.profile == "fast":
         det = Detector(model=DecisionModel.heuristic(), passes=1)
         features, out = FEATURES, a.out or OUT
@@ -100,48 +174,53 @@ def main() -> None:
 
         det = accurate_detector(model=DecisionModel.heuristic())
         features, out = NEURAL_FEATURES, a.out or accurate_model_path()
-    train = [d for c in ("bbc", "wiki", "brown") for d in load_documents(c, "train", a.per_corpus)]
-    dev = [d for c in ("bbc", "wiki", "brown") for d in load_documents(c, "dev", a.dev_per_corpus)]
-    X, y, _ = collect(det, train, seed=1, features=features)
+
+    def cache(split: str, n: int) -> str | None:
+        if not a.cache:
+            return None
+        os.makedirs(a.cache, exist_ok=True)
+        return os.path.join(a.cache, f"{a.profile}-{split}-{n}.jsonl")
+
+    train = collect(det, round_robin("train", a.per_corpus), seed=1, spun_share=0.75,
+                    cache=cache("train", a.per_corpus))
+    X, y = site_matrix(train, features)
     print(f"train: {len(train)} docs, {len(y)} sites, {int(y.sum())} spun ({time.time() - t0:.0f}s)", file=sys.stderr)
-    coef, intercept = fit_logistic(X, y)
-    site_coef = dict(zip(features, map(float, coef)))
-    model = DecisionModel(site_coef, intercept, {k: 0.0 for k in DOC_FEATURES}, 0.0)
+    if a.site_model == "mlp":
+        mlp = SiteMLP.fit(X, y, features)
+        model = DecisionModel({}, 0.0, {k: 0.0 for k in DOC_FEATURES}, 0.0, site_mlp=mlp)
+    else:
+        coef, intercept = fit_logistic(X, y)
+        model = DecisionModel(dict(zip(features, map(float, coef))), intercept, {k: 0.0 for k in DOC_FEATURES}, 0.0)
 
-    # Thresholds and the document model on dev, with the trained site model.
-    # Half clean, half spun on dev, so the document score is calibrated for an even prior.
-    Xd, yd, dev_items = collect(det, dev, seed=2, spun_share=0.5, features=features)
+    # The document model and the thresholds on dev, with the trained site model. Half clean, half
+    # spun on dev, so the document score is calibrated for an even prior.
+    dev = collect(det, round_robin("dev", a.dev_per_corpus), seed=2, spun_share=0.5,
+                  cache=cache("dev", a.dev_per_corpus))
+    Xd, yd = site_matrix(dev, features)
     pd_ = np.array([model.site_probability(dict(zip(features, r))) for r in Xd])
-    clean_words = sum(len(doc.words) for doc, _, spun, _ in dev_items if not spun)
-    clean_mask = np.concatenate([[not spun] * len(sites) for _, sites, spun, _ in dev_items]).astype(bool)
-    best = (0.0, 0.5)
-    for thr in np.arange(0.3, 0.96, 0.02):
-        flag = pd_ >= thr
-        tp, fp, fn = (flag & (yd == 1)).sum(), (flag & (yd == 0)).sum(), (~flag & (yd == 1)).sum()
-        f1 = 2 * tp / max(1, 2 * tp + fp + fn)
-        clean_rate = 1000 * (flag & clean_mask).sum() / max(1, clean_words)
-        if clean_rate <= a.max_clean_flags and f1 > best[0]:
-            best = (f1, float(thr))
-    model.site_threshold = round(best[1], 2)
-    print(f"site threshold {model.site_threshold} (dev site F1 {best[0]:.3f})", file=sys.stderr)
-
-    for (doc, sites, _, _), p in zip(dev_items, np.split(pd_, np.cumsum([len(s) for _, s, _, _ in dev_items])[:-1])):
-        for s, pi in zip(sites, p):
-            s.probability = float(pi)
-    D = np.array([[doc_features(doc, sites)[k] for k in DOC_FEATURES] for doc, sites, _, _ in dev_items])
-    yD = np.array([float(spun) for _, _, spun, _ in dev_items])
+    D = document_rows(dev, pd_)
+    yD = np.array([float(d["spun"]) for d in dev])
     dcoef, dint = fit_logistic(D, yD, l2=0.3)
     model.doc_coef = dict(zip(DOC_FEATURES, map(float, dcoef)))
     model.doc_intercept = dint
     # The verdict threshold: 0.5 unless more than the allowed share of clean dev documents passes it.
-    clean_scores = sorted((model.doc_probability(dict(zip(DOC_FEATURES, row))) for row, spun in zip(D, yD)
-                           if not spun), reverse=True)
+    doc_p = np.array([model.doc_probability(dict(zip(DOC_FEATURES, row))) for row in D])
+    clean_scores = sorted(doc_p[yD == 0], reverse=True)
     k = int(a.max_clean_fpr * len(clean_scores))
     model.doc_threshold = round(max(0.5, clean_scores[k] + 1e-4 if clean_scores else 0.5), 4)
     print(f"doc threshold {model.doc_threshold} (clean dev FPR <= {a.max_clean_fpr})", file=sys.stderr)
+
+    per_site = [len(d["sites"]) for d in dev]
+    clean_mask = np.repeat([not d["spun"] for d in dev], per_site).astype(bool)
+    judged_spun = np.repeat(doc_p >= model.doc_threshold, per_site).astype(bool)
+    clean_words = sum(d["n_words"] for d in dev if not d["spun"])
+    hi, lo, f1 = choose_site_thresholds(pd_, yd, clean_mask, judged_spun, clean_words, a.max_clean_flags)
+    model.site_threshold, model.site_threshold_spun = round(hi, 2), round(lo, 2)
+    print(f"site thresholds {model.site_threshold} / {model.site_threshold_spun} in documents judged spun "
+          f"(dev site F1 {f1:.3f})", file=sys.stderr)
     model.meta = {"trained_on": "simulated spinning of BBC/Wikipedia/Brown train split", "profile": a.profile,
-                  "train_docs": len(train), "train_sites": int(len(y)), "dev_docs": len(dev),
-                  "dev_site_f1": round(best[0], 4), "script": "scripts/train_decision.py"}
+                  "site_model": a.site_model, "train_docs": len(train), "train_sites": int(len(y)),
+                  "dev_docs": len(dev), "dev_site_f1": round(f1, 4), "script": "scripts/train_decision.py"}
     model.save(os.path.normpath(out))
     print(f"wrote {out} in {time.time() - t0:.0f}s", file=sys.stderr)
 

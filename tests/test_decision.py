@@ -36,3 +36,32 @@ def test_model_round_trip_keeps_probabilities_and_thresholds(tmp_path):
     assert back.site_threshold_for(0.6) == 0.4  # a document judged spun: the weaker one
     plain = DecisionModel({"a": 1.0}, 0.0, {}, 0.0, site_threshold=0.7)
     assert plain.site_threshold_for(0.99) == 0.7  # no spun-document threshold: one everywhere
+
+
+def load_training_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "train_decision.py"
+    spec = importlib.util.spec_from_file_location("train_decision", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_site_thresholds_keep_clean_text_within_the_flag_budget():
+    td = load_training_script()
+    rng = np.random.default_rng(0)
+    # 1,000 clean-document sites (noise) and 1,000 spun-document sites, a quarter of them spun.
+    p_clean = rng.uniform(0, 0.7, 1000)
+    y_spun = (rng.uniform(size=1000) < 0.25).astype(float)
+    p_spun = np.where(y_spun == 1, rng.uniform(0.3, 1.0, 1000), rng.uniform(0, 0.6, 1000))
+    p = np.concatenate([p_clean, p_spun])
+    y = np.concatenate([np.zeros(1000), y_spun])
+    clean = np.concatenate([np.ones(1000, bool), np.zeros(1000, bool)])
+    judged_spun = ~clean
+    hi, lo, f1 = td.choose_site_thresholds(p, y, clean, judged_spun, clean_words=5000, max_flags=2.0)
+    assert (p_clean >= hi).sum() <= 10  # 2 per 1,000 of 5,000 clean words
+    assert lo < hi  # weaker evidence suffices inside a document judged spun
+    flag = p_spun >= lo
+    assert f1 > 0.5 and flag[y_spun == 1].mean() > 0.5

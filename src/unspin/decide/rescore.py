@@ -18,7 +18,9 @@ from unspin.evidence.neural import NeuralLM, SiteQuery, default_neural_lm
 from unspin.tokenize import sentences
 
 # The cascade re-scores a document when its fast document score reaches this (or a fast site is
-# flagged): chosen on dev so that spun documents almost always pass and most clean ones do not.
+# flagged): chosen on dev so that spun documents almost always pass and most clean ones do not (with
+# the shipped fast model, on 120 dev documents of three corpora: 97% of those spun at 15% or more
+# pass, and 38% of clean ones).
 CASCADE_GATE = 0.2
 
 ACCURATE_MAX_CANDIDATES = 250
@@ -35,14 +37,16 @@ class NeuralRescorer:
     """Adds neural evidence to sites and decides with the accurate decision model.
 
     ``exact_min_prob``/``exact_min_left_gain``: which sites get exact (left + right context) scoring of
-    their shortlist; every site gets the one-pass left-context evidence. ``gate``: for the cascade, the
+    their shortlist; every site gets the one-pass left-context evidence. On dev (105 documents, sites
+    scored under a wide gate and the gates replayed), 0.4 / 5.0 nats scores 37% fewer variants than
+    0.25 / 4.0 with the same site F1 (0.64). ``gate``: for the cascade, the
     fast document score (or strongest fast site) below which a document is not re-scored at all;
     ``None`` re-scores every document (the accurate profile). Exact scoring covers the n-gram model's
-    best ``ngram_picks`` candidates and the neural left-context's best two.
+    best ``ngram_picks`` candidates and the neural left-context's best three.
     """
 
     def __init__(self, lm: NeuralLM | None = None, model: DecisionModel | None = None,
-                 exact_min_prob: float = 0.25, exact_min_left_gain: float = 4.0,
+                 exact_min_prob: float = 0.4, exact_min_left_gain: float = 5.0,
                  gate: float | None = None, ngram_picks: int = 2):
         self.lm = lm or default_neural_lm()
         self.model = model or DecisionModel.load(accurate_model_path())
@@ -87,8 +91,7 @@ class NeuralRescorer:
         f = s.features
         p = min(max(s.probability, 1e-6), 1 - 1e-6)
         f["fast_logit"] = math.log(p / (1 - p))
-        left_gain = float(sc.candidate_left.max() - sc.written_left) if len(sc.candidate_left) else 0.0
-        f["nn_left_gain"] = _clip(left_gain, 25.0)
+        f["nn_left_gain"] = _clip(sc.left_gain, 25.0)
         f["nn_surprise"] = _clip(-sc.written_left, 25.0)
         f["nn_scored"] = 1.0
         if len(sc.exact) > 1:

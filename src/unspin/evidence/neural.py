@@ -56,6 +56,11 @@ class SiteScore:
     exact: np.ndarray = field(default_factory=lambda: np.empty(0))  # [written, *scored] log-probs
     scored: list[str] = field(default_factory=list)  # the candidates scored exactly, in ``exact`` order
 
+    @property
+    def left_gain(self) -> float:
+        """How much the best candidate's first sub-token beats the written one's, from the left."""
+        return float(self.candidate_left.max() - self.written_left) if len(self.candidate_left) else 0.0
+
 
 def _locate_model() -> tuple[str, str | None]:
     spec = os.environ.get("UNSPIN_NEURAL_MODEL")
@@ -196,8 +201,7 @@ class NeuralLM:
                     cand_left = row[torch.tensor(cand, dtype=torch.long)].cpu().numpy() if cand else np.empty(0)
                     score = SiteScore(written_left, cand_left)
                     results[i].append(score)
-                    gain = float(cand_left.max() - written_left) if len(cand_left) else 0.0
-                    if (q.shortlist or q.left_picks) and (q.min_left_gain is None or gain >= q.min_left_gain):
+                    if (q.shortlist or q.left_picks) and (q.min_left_gain is None or score.left_gain >= q.min_left_gain):
                         # The n-gram shortlist misses originals a long context makes obvious
                         # ("leaders who met"): add the best candidates by left-context score.
                         scored = list(dict.fromkeys(q.shortlist))

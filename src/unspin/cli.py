@@ -27,7 +27,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.profile is None:
         args.profile = interactive_profile()
-        if args.profile == "fast":
+        if args.profile == "fast" and not os.environ.get("UNSPIN_PROFILE"):
             print("unspin: the neural model is not installed (scripts/install_neural.sh); "
                   "using the fast profile", file=sys.stderr)
     try:

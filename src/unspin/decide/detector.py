@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -235,15 +235,24 @@ class Detector:
                 replaced[k] = ""
         return replaced
 
-    def _word_candidates(self, text: str) -> "_CandidateSet | None":
-        """The candidate set of a single written word (``None`` when it has none)."""
-        if len(self._word_sets) > 200_000:
-            self._word_sets.clear()
+    def _candidate_set(self, table: dict, key, make: Callable[[], list]) -> "_CandidateSet | None":
+        """The memoised candidate set for ``key`` (``None`` when ``make`` finds no candidate; that
+        is remembered too)."""
+        cset = table.get(key, _UNSEEN)
+        if cset is _UNSEEN:
+            if len(table) > 200_000:
+                table.clear()
+            cands = make()
+            cset = table[key] = _CandidateSet(cands, self.lexicon.forward) if cands else None
+        return cset
+
+    def _word_candidates(self, text: str) -> list:
+        """Candidate originals of a single written word, at most ``max_candidates``."""
         # A content word's original is a content word, unless WordNet links them in some sense
         # (WordNet-driven spinners do write "astatine" for "at").
         cands = [c for c in self.lexicon.candidates(text)
                  if c.text not in STOPWORDS or c.relation & _WN_ANY]
-        return _CandidateSet(cands[: self.max_candidates], self.lexicon.forward) if cands else None
+        return cands[: self.max_candidates]
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
@@ -254,9 +263,7 @@ class Detector:
             tok = toks[ti]
             low = tok.lower
             if tok.protected is None and low not in STOPWORDS and len(low) > 1:
-                cset = self._word_sets.get(low)
-                if cset is None:
-                    cset = self._word_sets[low] = self._word_candidates(tok.text)
+                cset = self._candidate_set(self._word_sets, low, lambda: self._word_candidates(tok.text))
                 if cset is not None:
                     out.append((a, a, tok.text, cset))
             if a + 1 >= len(words):
@@ -276,13 +283,8 @@ class Detector:
                     if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
                         continue  # a phrase never spans punctuation
                     written = doc.text[span_toks[0].start:span_toks[-1].end]
-                    key = (phrase, low)
-                    cset = self._phrase_sets.get(key, False)
-                    if cset is False:
-                        if len(self._phrase_sets) > 200_000:
-                            self._phrase_sets.clear()
-                        cands = lx.phrase_candidates(" ".join(phrase), low)
-                        cset = self._phrase_sets[key] = _CandidateSet(cands, lx.forward) if cands else None
+                    cset = self._candidate_set(self._phrase_sets, (phrase, low),
+                                               lambda: lx.phrase_candidates(" ".join(phrase), low))
                     if cset is not None:
                         out.append((a, a + n - 1, written, cset))
         return out
@@ -349,6 +351,7 @@ class Detector:
         return Span(start, end, doc.text[start:end], s.suggestion, s.probability, ev)
 
 
+_UNSEEN = object()  # a memo key not computed yet (None is a computed "no candidates")
 _WN_ANY, _WN_FIRST, _MOBY, _FILLER = (int(Relation.WN_ANY), int(Relation.WN_FIRST), int(Relation.MOBY),
                                       int(Relation.FILLER))
 

@@ -55,11 +55,13 @@ class SiteScore:
     candidate_left: np.ndarray  # same for each candidate
     exact: np.ndarray = field(default_factory=lambda: np.empty(0))  # [written, *scored] log-probs
     scored: list[str] = field(default_factory=list)  # the candidates scored exactly, in ``exact`` order
+    # How much the best candidate's first sub-token beats the written one's, from the left: computed
+    # once, read by the exact-scoring gate and by the decision features.
+    left_gain: float = field(init=False, default=0.0)
 
-    @property
-    def left_gain(self) -> float:
-        """How much the best candidate's first sub-token beats the written one's, from the left."""
-        return float(self.candidate_left.max() - self.written_left) if len(self.candidate_left) else 0.0
+    def __post_init__(self) -> None:
+        if len(self.candidate_left):
+            self.left_gain = float(self.candidate_left.max() - self.written_left)
 
 
 def _locate_model() -> tuple[str, str | None]:

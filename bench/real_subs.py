@@ -139,7 +139,6 @@ def windows(per_pair: int, pairs: list[tuple[str, str, str]]) -> list[Implant]:
 
 
 def in_context(pairs: list[tuple[str, str, str]], profiles: list[str], per_pair: int) -> None:
-    from unspin.eval.metrics import normalise
     from unspin.pipeline import default_pipeline
 
     implants = windows(per_pair, pairs)
@@ -155,7 +154,7 @@ def in_context(pairs: list[tuple[str, str, str]], profiles: list[str], per_pair:
         for im in implants:
             spun_rep = pipe.run(im.spun_text)
             hit = [sp for sp in spun_rep.spans if sp.start < im.spun_span[1] and im.spun_span[0] < sp.end]
-            exact = any(normalise(sp.suggestion) == normalise(im.original) and
+            exact = any(norm(sp.suggestion) == norm(im.original) and
                         (sp.start, sp.end) == im.spun_span for sp in hit)
             clean_rep = pipe.run(im.clean)
             fp = any(sp.start < im.clean_span[1] and im.clean_span[0] < sp.end for sp in clean_rep.spans)

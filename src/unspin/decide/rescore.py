@@ -2,7 +2,7 @@
 
 The fast detector proposes sites, candidates and an n-gram shortlist; this stage asks a neural
 language model (``unspin.evidence.neural``) how each reads in the whole left context, scores the
-shortlist exactly where it may matter, and decides with its own trained logistic model
+shortlist exactly where it may matter, and decides with its own trained decision model
 (``decide/data/decision_accurate.json``, from ``scripts/train_decision.py --profile accurate``).
 """
 from __future__ import annotations

@@ -243,7 +243,8 @@ class Detector:
             if len(table) > 200_000:
                 table.clear()
             cands = make()
-            cset = table[key] = _CandidateSet(cands, self.lexicon.forward) if cands else None
+            cset = table[key] = (_CandidateSet(cands, self.lexicon.forward, getattr(self.lm, "encode", None))
+                                 if cands else None)
         return cset
 
     def _word_candidates(self, text: str) -> list:
@@ -297,15 +298,13 @@ class Detector:
         cands = cset.cands
         w_forms = _lm_form(written).split()
         base = lm.window_logprob(left, w_forms, right)
-        batch = getattr(lm, "window_logprobs", None)
-        if batch is not None:
-            score_list = batch(left, cset.forms, right)
+        if cset.encoded is not None:
+            scores = lm.encoded_window_logprobs(left, cset.encoded, right)
         else:
-            score_list = [lm.window_logprob(left, list(m), right) for m in cset.forms]
-        scores = np.array(score_list, dtype=float)
-        n = len(score_list)
+            scores = np.array([lm.window_logprob(left, list(m), right) for m in cset.forms], dtype=float)
+        n = len(scores)
         kbest = int(scores.argmax())  # the first of equal best, as a strict ">" scan picks
-        best_score = score_list[kbest]
+        best_score = float(scores[kbest])
         second = float(np.partition(scores, n - 2)[n - 2]) if n > 1 else -1e9
         best = cands[kbest]
         # A spinner picks one of the original's synonyms: P(written | orig) ~ 1 / fan-out of orig.
@@ -359,11 +358,12 @@ _WN_ANY, _WN_FIRST, _MOBY, _FILLER = (int(Relation.WN_ANY), int(Relation.WN_FIRS
 class _CandidateSet:
     """A site's candidate originals with what scoring needs of each, computed once per list."""
 
-    __slots__ = ("cands", "forms", "log_fanout", "rel_bits", "log_candidates", "_cased")
+    __slots__ = ("cands", "forms", "encoded", "log_fanout", "rel_bits", "log_candidates", "_cased")
 
-    def __init__(self, cands: list, forward: dict):
+    def __init__(self, cands: list, forward: dict, encode: Callable | None = None):
         self.cands = cands
         self.forms = [tuple(_lm_form(c.text).split()) for c in cands]
+        self.encoded = encode(self.forms) if encode is not None else None  # the LM's own form of them
         fanout = np.array([len(forward.get(c.lemma, ())) or 1 for c in cands], dtype=float)
         self.log_fanout = np.log(fanout)
         self.rel_bits = [int(c.relation) for c in cands]

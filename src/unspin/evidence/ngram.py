@@ -6,14 +6,16 @@ model and costs a handful of lookups per candidate.
 """
 from __future__ import annotations
 
-import math
 import os
 from functools import lru_cache
 from typing import Protocol, Sequence
 
-LOG_BASE = math.log(1.0001)  # pocketsphinx reports log-probabilities in base 1.0001
-OOV_LOGPROB = -14.0  # nats charged for a word the model has never seen
+import numpy as np
+
+from unspin.evidence.trie import LOG_BASE, MISSING, OOV_LOGPROB, TrieArrays
+
 ORDER = 3
+__all__ = ["LOG_BASE", "OOV_LOGPROB", "ORDER", "LanguageModel", "NGramLM", "default_ngram_lm"]
 
 
 class LanguageModel(Protocol):
@@ -27,83 +29,50 @@ class LanguageModel(Protocol):
 
 
 class NGramLM:
-    """CMU's US-English trigram model (shipped in the ``pocketsphinx`` wheel, BSD-2), queried in place.
+    """CMU's US-English trigram model (shipped in the ``pocketsphinx`` wheel, BSD-2).
 
-    The model file is memory-mapped by pocketsphinx; loading takes ~0.1 s.
+    Read from pocketsphinx's file into arrays (``unspin.evidence.trie``) and scored in compiled
+    loops, with pocketsphinx's own numbers. A list of candidates is encoded once (``encode``) and
+    then scored in any context with one call (``encoded_window_logprobs``).
     """
 
     def __init__(self, path: str | None = None):
-        from pocketsphinx import Config, LogMath, NGramModel
-
         self.path = path or default_model_path()
-        self._model = NGramModel(Config(), LogMath(), self.path)
-        self._cache: dict[tuple[str, ...], float] = {}
+        self._trie = TrieArrays(self.path)
+        self._unigram: dict[str, float] = {}
 
-    def _prob(self, ngram_reversed: tuple[str, ...]) -> float:
-        v = self._cache.get(ngram_reversed)
-        if v is None:
-            raw = self._model.prob(ngram_reversed)
-            v = raw * LOG_BASE
-            if v < -1000:  # out of vocabulary
-                v = OOV_LOGPROB
-            if len(self._cache) > 2_000_000:
-                self._cache.clear()
-            self._cache[ngram_reversed] = v
-        return v
+    def ids(self, words: Sequence[str]) -> np.ndarray:
+        """Word ids (``MISSING`` outside the vocabulary)."""
+        get = self._trie.ids.get
+        return np.array([get(w, MISSING) for w in words], dtype=np.int64)
 
-    def unigram_logprob(self, word: str) -> float:
-        return self._prob((word,))
+    def encode(self, middles: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate wordings as (flat word ids, offsets) for ``encoded_window_logprobs``."""
+        offsets = np.zeros(len(middles) + 1, dtype=np.int64)
+        np.cumsum([len(m) for m in middles], out=offsets[1:])
+        return self.ids([w for m in middles for w in m]), offsets
 
-    def window_logprob(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
-        seq = [*left[-(ORDER - 1):], *middle, *right[:ORDER - 1]]
-        first = min(len(left), ORDER - 1)
-        cache, prob = self._cache, self._prob
-        total = 0.0
-        for j in range(first, len(seq)):
-            key = (seq[j], seq[j - 1], seq[j - 2]) if j >= 2 else tuple(reversed(seq[: j + 1]))
-            v = cache.get(key)
-            total += v if v is not None else prob(key)
-        return total
+    def encoded_window_logprobs(self, left: Sequence[str], encoded: tuple[np.ndarray, np.ndarray],
+                                right: Sequence[str]) -> np.ndarray:
+        """``window_logprob(left, m, right)`` for every encoded middle ``m``."""
+        flat, offsets = encoded
+        return self._trie.window_logprobs(self.ids(left[-(ORDER - 1):]), self.ids(right[:ORDER - 1]), flat,
+                                          offsets)
 
     def window_logprobs(self, left: Sequence[str], middles: Sequence[Sequence[str]],
                         right: Sequence[str]) -> list[float]:
-        """``[window_logprob(left, m, right) for m in middles]``, to the last bit, with the
-        per-candidate work of the common case (a one-word middle) done inline."""
-        l2 = left[-2:]
-        r2 = right[:2]
-        if not l2 or not r2:
-            return [self.window_logprob(left, m, right) for m in middles]
-        l1 = l2[-1]
-        nl = len(l2)
-        two_left = nl == 2
-        ll = l2[0]
-        r1 = r2[0]
-        rr = r2[1] if len(r2) == 2 else None
-        get, prob = self._cache.get, self._prob
-        out = []
-        for m in middles:
-            if len(m) != 1:  # a phrase: window_logprob's loop, without its call and list
-                seq = (*l2, *m, *r2)
-                total = 0.0
-                for j in range(nl, len(seq)):
-                    key = (seq[j], seq[j - 1], seq[j - 2]) if j >= 2 else (seq[1], seq[0])
-                    v = get(key)
-                    total += v if v is not None else prob(key)
-                out.append(total)
-                continue
-            w = m[0]
-            key = (w, l1, ll) if two_left else (w, l1)
-            v = get(key)
-            total = 0.0 + (v if v is not None else prob(key))
-            key = (r1, w, l1)
-            v = get(key)
-            total += v if v is not None else prob(key)
-            if rr is not None:
-                key = (rr, r1, w)
-                v = get(key)
-                total += v if v is not None else prob(key)
-            out.append(total)
-        return out
+        return self.encoded_window_logprobs(left, self.encode(middles), right).tolist()
+
+    def window_logprob(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
+        return float(self.encoded_window_logprobs(left, self.encode([middle]), right)[0])
+
+    def unigram_logprob(self, word: str) -> float:
+        v = self._unigram.get(word)
+        if v is None:
+            if len(self._unigram) > 500_000:
+                self._unigram.clear()
+            v = self._unigram[word] = self.window_logprob((), (word,), ())
+        return v
 
 
 def default_model_path() -> str:

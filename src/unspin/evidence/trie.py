@@ -1,0 +1,233 @@
+"""CMU's trigram model read straight from pocketsphinx's binary trie and queried in compiled loops.
+
+Why not ask pocketsphinx: each of its ``prob`` calls crosses into C from Python (about 1 µs, plus
+the key building and caching around it), and the fast profile makes ~100,000 of them per
+500-word document. Here the same file is parsed once into flat arrays and a whole candidate list is
+scored in one numba call. The arithmetic copies pocketsphinx's (float32 sums, the same back-off
+rules, truncation to its integer log scale), so the numbers are pocketsphinx's to the last unit;
+``tests/test_ngram.py`` checks that against pocketsphinx itself.
+
+File layout (pocketsphinx ``src/lm/ngram_model_trie.c`` and ``lm_trie.c``, BSD-2): a header, the
+order and counts, 16-bit quantisation tables, the unigram records (prob, backoff, first bigram),
+bit-packed bigram records (word, backoff, prob, first trigram) and trigram records (word, prob),
+then the vocabulary. N-grams are stored reversed: a unigram ``w`` owns the bigrams ``(h1, w)``,
+keyed by ``h1``; a bigram owns the trigrams ``(h2, h1, w)``, keyed by ``h2``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+HEADER = b"Trie Language Model"
+MISSING = -1  # word id of a word outside the vocabulary
+LOG_ZERO = -(1 << 31)  # integer score of an out-of-vocabulary word, as pocketsphinx's log zero
+LOG_BASE = math.log(1.0001)  # pocketsphinx's integer scores are logarithms in base 1.0001
+OOV_LOGPROB = -14.0  # nats charged for a word the model has never seen
+
+
+class TrieArrays:
+    """The model as flat arrays; see the module docstring for what each holds."""
+
+    def __init__(self, path: str):
+        raw = np.fromfile(path, dtype=np.uint8)
+        if raw[: len(HEADER)].tobytes() != HEADER:
+            raise ValueError(f"{path}: not a pocketsphinx trie language model")
+        pos = len(HEADER)
+        order = int(raw[pos])
+        pos += 1
+        if order != 3:
+            raise ValueError(f"{path}: a {order}-gram model; unspin reads trigram models only")
+        counts = [int(c) for c in np.frombuffer(raw[pos:pos + 12].tobytes(), "<u4")]
+        pos += 12 + 4  # the counts, then a retired quantisation-type field
+        n_bins = 1 << 16
+        quant = np.frombuffer(raw[pos:pos + 12 * n_bins].tobytes(), "<f4")
+        pos += 12 * n_bins
+        prob2_bins, bo2_bins, prob3_bins = quant[:n_bins], quant[n_bins:2 * n_bins], quant[2 * n_bins:]
+        n_words, n_bi, n_tri = counts
+        uni = np.frombuffer(raw[pos:pos + 12 * (n_words + 1)].tobytes(),
+                            dtype=[("prob", "<f4"), ("bo", "<f4"), ("next", "<u4")])
+        pos += 12 * (n_words + 1)
+        word_bits, next_bits = n_words.bit_length(), n_tri.bit_length()
+        mid_bits, long_bits = word_bits + 32 + next_bits, word_bits + 16
+        mid_len = ((1 + n_bi) * mid_bits + 7) // 8 + 8
+        long_len = ((1 + n_tri) * long_bits + 7) // 8 + 8
+        mid, pos = raw[pos:pos + mid_len], pos + mid_len
+        long, pos = raw[pos:pos + long_len], pos + long_len
+        vocab_len = int(np.frombuffer(raw[pos:pos + 4].tobytes(), "<i4")[0])
+        pos += 4
+        words = raw[pos:pos + vocab_len].tobytes().decode("utf-8").split("\0")[:n_words]
+
+        self.words = words
+        self.ids = {w: i for i, w in enumerate(words)}
+        self.uni_prob = uni["prob"].copy()
+        self.uni_bo = uni["bo"].copy()
+        self.uni_next = uni["next"].astype(np.int64)
+        n_bi = int(self.uni_next[n_words])  # records past the last unigram's range are never reached
+        fields = _unpack(mid, n_bi + 1, mid_bits, np.array([0, word_bits, word_bits + 16, word_bits + 32]),
+                         np.array([word_bits, 16, 16, next_bits]))
+        self.bi_word = fields[0][:n_bi].copy()
+        self.bi_bo = bo2_bins[fields[1][:n_bi]]
+        self.bi_prob = prob2_bins[fields[2][:n_bi]]
+        self.bi_next = fields[3].copy()
+        n_tri = int(self.bi_next[n_bi])
+        tri = _unpack(long, n_tri, long_bits, np.array([0, word_bits]), np.array([word_bits, 16]))
+        # Two ranges in CMU's file are out of order; sorting within ranges lets binary search find them.
+        owner = np.repeat(np.arange(n_bi, dtype=np.int64), np.diff(self.bi_next))
+        order_ = np.lexsort((tri[0], owner))
+        self.tri_word = tri[0][order_].copy()
+        self.tri_prob = prob3_bins[tri[1][order_]]
+
+    def word_id(self, word: str) -> int:
+        return self.ids.get(word, MISSING)
+
+    def score(self, w: int, h1: int, h2: int) -> int:
+        """pocketsphinx's integer score of ``w`` after ``h2 h1`` (MISSING ends the history)."""
+        return int(_logprob(self.uni_prob, self.uni_bo, self.uni_next, self.bi_word, self.bi_bo, self.bi_prob,
+                            self.bi_next, self.tri_word, self.tri_prob, w, h1, h2))
+
+    def window_logprobs(self, left: np.ndarray, right: np.ndarray, flat: np.ndarray,
+                        offsets: np.ndarray) -> np.ndarray:
+        """For each middle ``flat[offsets[k]:offsets[k+1]]`` (word ids): log P(middle + right | left)
+        in nats, with ``left`` and ``right`` at most two word ids each. Each word's score is
+        converted and summed left to right, as ``NGramLM.window_logprob`` always has."""
+        return _window_logprobs(self.uni_prob, self.uni_bo, self.uni_next, self.bi_word, self.bi_bo,
+                                self.bi_prob, self.bi_next, self.tri_word, self.tri_prob, left, right, flat,
+                                offsets, LOG_BASE, OOV_LOGPROB)
+
+
+def _unpack(mem: np.ndarray, n: int, stride: int, offsets: np.ndarray, widths: np.ndarray) -> list[np.ndarray]:
+    out = np.empty((len(offsets), n), dtype=np.int64)
+    _unpack_into(mem, stride, offsets, widths, out)
+    return list(out)
+
+
+@njit(cache=True)
+def _unpack_into(mem, stride, offsets, widths, out):  # pragma: no cover - compiled
+    for k in range(out.shape[0]):
+        mask = (1 << widths[k]) - 1
+        for i in range(out.shape[1]):
+            bit = i * stride + offsets[k]
+            byte = bit >> 3
+            v = 0
+            for b in range(4, -1, -1):  # five bytes hold any field of up to 33 bits at any shift
+                v = (v << 8) | mem[byte + b]
+            out[k, i] = (v >> (bit & 7)) & mask
+
+
+@njit(cache=True, inline="always")
+def _find(keys, lo, hi, key):  # pragma: no cover - compiled
+    """Index of ``key`` in the sorted ``keys[lo:hi]``, or -1."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        k = keys[mid]
+        if k < key:
+            lo = mid + 1
+        elif k > key:
+            hi = mid
+        else:
+            return mid
+    return -1
+
+
+@njit(cache=True)
+def _logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word, tri_prob,
+             w, h1, h2):  # pragma: no cover - compiled
+    """pocketsphinx's ``lm_trie_score`` (float32 arithmetic, truncated to an integer)."""
+    if w < 0:
+        return LOG_ZERO
+    p = uni_prob[w]
+    if h1 < 0:
+        return int(p)
+    b = _find(bi_word, uni_next[w], uni_next[w + 1], h1)
+    if h2 < 0:
+        if b >= 0:
+            return int(bi_prob[b])
+        return int(p + uni_bo[h1])
+    c = _find(bi_word, uni_next[h1], uni_next[h1 + 1], h2)
+    ctx_bo = bi_bo[c] if c >= 0 else np.float32(0.0)
+    if b < 0:
+        return int((p + uni_bo[h1]) + ctx_bo)
+    t = _find(tri_word, bi_next[b], bi_next[b + 1], h2)
+    if t >= 0:
+        return int(tri_prob[t])
+    return int(bi_prob[b] + ctx_bo)
+
+
+@njit(cache=True)
+def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word, tri_prob,
+                     left, right, flat, offsets, log_base, oov_logprob):  # pragma: no cover - compiled
+    n = len(offsets) - 1
+    out = np.empty(n, dtype=np.float64)
+    longest = 0
+    for k in range(n):
+        longest = max(longest, offsets[k + 1] - offsets[k])
+    seq = np.empty(len(left) + len(right) + longest, dtype=np.int64)
+    # The common case (a one-word middle with two known words either side) shares its searches:
+    # the bigram found for P(c | ll l1) gives the back-off of "l1 c", the one for P(r1 | l1 c) that
+    # of "c r1", and what depends on the context alone is looked up once.
+    quick = len(left) == 2 and len(right) == 2 and left[0] >= 0 and left[1] >= 0 and right[0] >= 0 \
+        and right[1] >= 0
+    if quick:
+        ll, l1, r1, rr = left[0], left[1], right[0], right[1]
+        c = _find(bi_word, uni_next[l1], uni_next[l1 + 1], ll)
+        bo_ll_l1 = bi_bo[c] if c >= 0 else np.float32(0.0)
+        b_rr_r1 = _find(bi_word, uni_next[rr], uni_next[rr + 1], r1)
+        r1_lo, r1_hi = uni_next[r1], uni_next[r1 + 1]
+    for k in range(n):
+        if quick and offsets[k + 1] - offsets[k] == 1 and flat[offsets[k]] >= 0:
+            w = flat[offsets[k]]
+            # P(w | ll l1)
+            b1 = _find(bi_word, uni_next[w], uni_next[w + 1], l1)
+            if b1 < 0:
+                s1 = int((uni_prob[w] + uni_bo[l1]) + bo_ll_l1)
+                bo_l1_w = np.float32(0.0)
+            else:
+                t = _find(tri_word, bi_next[b1], bi_next[b1 + 1], ll)
+                s1 = int(tri_prob[t]) if t >= 0 else int(bi_prob[b1] + bo_ll_l1)
+                bo_l1_w = bi_bo[b1]
+            # P(r1 | l1 w)
+            b2 = _find(bi_word, r1_lo, r1_hi, w)
+            if b2 < 0:
+                s2 = int((uni_prob[r1] + uni_bo[w]) + bo_l1_w)
+                bo_w_r1 = np.float32(0.0)
+            else:
+                t = _find(tri_word, bi_next[b2], bi_next[b2 + 1], l1)
+                s2 = int(tri_prob[t]) if t >= 0 else int(bi_prob[b2] + bo_l1_w)
+                bo_w_r1 = bi_bo[b2]
+            # P(rr | w r1)
+            if b_rr_r1 < 0:
+                s3 = int((uni_prob[rr] + uni_bo[r1]) + bo_w_r1)
+            else:
+                t = _find(tri_word, bi_next[b_rr_r1], bi_next[b_rr_r1 + 1], w)
+                s3 = int(tri_prob[t]) if t >= 0 else int(bi_prob[b_rr_r1] + bo_w_r1)
+            total = 0.0
+            v = s1 * log_base
+            total += v if v >= -1000.0 else oov_logprob
+            v = s2 * log_base
+            total += v if v >= -1000.0 else oov_logprob
+            v = s3 * log_base
+            total += v if v >= -1000.0 else oov_logprob
+            out[k] = total
+            continue
+        m = 0
+        for x in left:
+            seq[m] = x
+            m += 1
+        first = m
+        for j in range(offsets[k], offsets[k + 1]):
+            seq[m] = flat[j]
+            m += 1
+        for x in right:
+            seq[m] = x
+            m += 1
+        total = 0.0
+        for j in range(first, m):
+            h1 = seq[j - 1] if j >= 1 else -1
+            h2 = seq[j - 2] if j >= 2 and h1 >= 0 else -1
+            v = _logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word, tri_prob,
+                         seq[j], h1, h2) * log_base
+            total += v if v >= -1000.0 else oov_logprob
+        out[k] = total
+    return out

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
+from numba import njit
 
 from unspin.decide.mlp import SiteMLP
 from unspin.doc import Doc, Evidence, Span
@@ -297,20 +298,14 @@ class Detector:
         lm = self.lm
         cands = cset.cands
         w_forms = _lm_form(written).split()
-        base = lm.window_logprob(left, w_forms, right)
         if cset.encoded is not None:
-            scores = lm.encoded_window_logprobs(left, cset.encoded, right)
+            base, scores = lm.site_logprobs(left, w_forms, cset.encoded, right)
         else:
+            base = lm.window_logprob(left, w_forms, right)
             scores = np.array([lm.window_logprob(left, list(m), right) for m in cset.forms], dtype=float)
-        n = len(scores)
-        kbest = int(scores.argmax())  # the first of equal best, as a strict ">" scan picks
-        best_score = float(scores[kbest])
-        second = float(np.partition(scores, n - 2)[n - 2]) if n > 1 else -1e9
+        kbest, best_score, second, log_all, bayes, n_better, top = _candidate_stats(
+            scores, base, cset.log_fanout, self.shortlist_size)
         best = cands[kbest]
-        # A spinner picks one of the original's synonyms: P(written | orig) ~ 1 / fan-out of orig.
-        top = max(best_score, base)
-        log_all = top + math.log(math.exp(base - top) + float(np.exp(scores - top).sum()))
-        bayes = float(np.logaddexp.reduce(scores - cset.log_fanout)) - base
         uni_w = sum(lm.unigram_logprob(w) for w in w_forms)
         uni_c = sum(lm.unigram_logprob(w) for w in cset.forms[kbest])
         gain = best_score - base
@@ -333,10 +328,9 @@ class Detector:
             "gain_margin": _clip(best_score - second if second > -1e8 else 10.0, 25.0),
             "written_posterior": _clip(base - log_all, 25.0),
             "bayes_gain": _clip(bayes, 25.0),
-            "log_rank": math.log1p(int((scores > base).sum())),
+            "log_rank": math.log1p(n_better),
         }
         cased = cset.cased(written)
-        top = np.argsort(-scores, kind="stable")[: self.shortlist_size]
         return Site(words[a], words[b], written, cased[kbest], best.relation, f,
                     candidates=list(cased), shortlist=[cased[k] for k in top])
 
@@ -377,6 +371,52 @@ class _CandidateSet:
         if out is None:
             out = self._cased[style] = [_match_case(c.text, written) for c in self.cands]
         return out
+
+
+@njit(cache=True)
+def _candidate_stats(scores, base, log_fanout, k):  # pragma: no cover - compiled
+    """What the features need of a site's candidate scores, in one pass: the best (the first of
+    equal best) and second-best scores, log of the summed probability of the written wording and
+    all candidates, the Bayes evidence sum_c P(context | c) / fan-out(c) against the written
+    wording (``np.logaddexp`` in order), how many candidates beat the written wording, and the
+    ``k`` best indices (ties in candidate order)."""
+    n = len(scores)
+    kbest, best, second = 0, scores[0], -1e9
+    for i in range(1, n):
+        x = scores[i]
+        if x > best:
+            second, best, kbest = best, x, i
+        elif x > second:
+            second = x
+    top = max(best, base)
+    acc = 0.0
+    for i in range(n):
+        acc += math.exp(scores[i] - top)
+    log_all = top + math.log(math.exp(base - top) + acc)
+    bayes = scores[0] - log_fanout[0]
+    for i in range(1, n):
+        y = scores[i] - log_fanout[i]
+        if bayes == y:
+            bayes = bayes + math.log(2.0)
+        elif bayes > y:
+            bayes = bayes + math.log1p(math.exp(y - bayes))
+        else:
+            bayes = y + math.log1p(math.exp(bayes - y))
+    n_better = 0
+    for i in range(n):
+        if scores[i] > base:
+            n_better += 1
+    m = min(k, n)
+    picked = np.zeros(n, dtype=np.bool_)
+    order = np.empty(m, dtype=np.int64)
+    for j in range(m):
+        b = -1
+        for i in range(n):
+            if not picked[i] and (b < 0 or scores[i] > scores[b]):
+                b = i
+        picked[b] = True
+        order[j] = b
+    return kbest, best, second, log_all, bayes - base, n_better, order
 
 
 def _window(lm_words: list[str], a: int, b: int, replaced: dict[int, str]) -> tuple[list[str], list[str]]:

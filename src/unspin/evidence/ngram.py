@@ -59,6 +59,15 @@ class NGramLM:
         return self._trie.window_logprobs(self.ids(left[-(ORDER - 1):]), self.ids(right[:ORDER - 1]), flat,
                                           offsets)
 
+    def site_logprobs(self, left: Sequence[str], written: Sequence[str], encoded: tuple[np.ndarray, np.ndarray],
+                      right: Sequence[str]) -> tuple[float, np.ndarray]:
+        """The written wording's window log-probability and every encoded candidate's, in one go."""
+        lids, rids = self.ids(left[-(ORDER - 1):]), self.ids(right[:ORDER - 1])
+        trie = self._trie
+        w_ids = self.ids(written)
+        base = trie.window_logprobs(lids, rids, w_ids, np.array([0, len(w_ids)], dtype=np.int64))[0]
+        return float(base), trie.window_logprobs(lids, rids, *encoded)
+
     def window_logprobs(self, left: Sequence[str], middles: Sequence[Sequence[str]],
                         right: Sequence[str]) -> list[float]:
         return self.encoded_window_logprobs(left, self.encode(middles), right).tolist()

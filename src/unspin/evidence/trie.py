@@ -63,20 +63,20 @@ class TrieArrays:
         self.ids = {w: i for i, w in enumerate(words)}
         self.uni_prob = uni["prob"].copy()
         self.uni_bo = uni["bo"].copy()
-        self.uni_next = uni["next"].astype(np.int64)
+        self.uni_next = uni["next"].astype(np.int32)  # 32-bit: half the memory traffic of 64
         n_bi = int(self.uni_next[n_words])  # records past the last unigram's range are never reached
         fields = _unpack(mid, n_bi + 1, mid_bits, np.array([0, word_bits, word_bits + 16, word_bits + 32]),
                          np.array([word_bits, 16, 16, next_bits]))
-        self.bi_word = fields[0][:n_bi].copy()
+        self.bi_word = fields[0][:n_bi].astype(np.int32)
         self.bi_bo = bo2_bins[fields[1][:n_bi]]
         self.bi_prob = prob2_bins[fields[2][:n_bi]]
-        self.bi_next = fields[3].copy()
+        self.bi_next = fields[3].astype(np.int32)
         n_tri = int(self.bi_next[n_bi])
         tri = _unpack(long, n_tri, long_bits, np.array([0, word_bits]), np.array([word_bits, 16]))
         # Two ranges in CMU's file are out of order; sorting within ranges lets binary search find them.
         owner = np.repeat(np.arange(n_bi, dtype=np.int64), np.diff(self.bi_next))
         order_ = np.lexsort((tri[0], owner))
-        self.tri_word = tri[0][order_].copy()
+        self.tri_word = tri[0][order_].astype(np.int32)
         self.tri_prob = prob3_bins[tri[1][order_]]
 
     def word_id(self, word: str) -> int:

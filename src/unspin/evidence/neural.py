@@ -214,9 +214,9 @@ class NeuralLM:
                             if q.candidates[j] not in scored:
                                 scored.append(q.candidates[j])
                         score.scored = scored
-                        exact_rows.append((r, k, row, score, q, sentences[i], offsets))
+                        exact_rows.append((r, k, row, score, q, sentences[i], offsets, tok_ids))
             if exact_rows:
-                self._exact(out.past_key_values, exact_rows)
+                self._exact(out.past_key_values, hidden, exact_rows)
 
     def _distributions(self, hidden, positions: list[tuple[int, int]], per_call: int = 256) -> dict:
         """log-softmax over the vocabulary at each (row, position) of ``hidden``, batched."""
@@ -230,13 +230,18 @@ class NeuralLM:
                 out[key] = logp[j]
         return out
 
-    def _exact(self, cache, rows) -> None:
+    def _exact(self, cache, hidden, rows) -> None:
         """log P(variant + right context | prefix) for the written wording and each shortlisted one,
         for many sites at once: each row re-uses its sentence's cached prefix (keys/values sliced from
-        the left pass, padded on the right and masked), so a variant costs only its own tokens."""
+        the left pass, padded on the right and masked), so a variant costs only its own tokens.
+
+        The written wording needs no pass of its own: it is the sentence as read by the left pass,
+        so its score is read from the left pass's hidden states (when the variant's tokens are the
+        sentence's own tokens there, as they are unless a word straddles the window's end)."""
         torch = self.torch
         items = []  # (chunk row, k, variant token ids, owner index, slot in the owner's scores)
-        for n, (r, k, _, _, q, sentence, offsets) in enumerate(rows):
+        from_left = []  # (owner index, chunk row, positions whose next token is written, those tokens)
+        for n, (r, k, _, _, q, sentence, offsets, tok_ids) in enumerate(rows):
             cut = offsets[k][0]  # where the site's first token (with its leading space) begins
             right_end, words = q.end, 0
             for m in range(k, len(offsets)):
@@ -247,7 +252,13 @@ class NeuralLM:
                         break
                     right_end = offsets[m][1]
             lead, right = sentence[cut:q.start], sentence[q.end:right_end]
-            for slot, v in enumerate((sentence[q.start:q.end], *rows[n][3].scored)):
+            written = self._encode(lead + sentence[q.start:q.end] + right)
+            last = k + len(written) - 1
+            if last < len(tok_ids) and tok_ids[k:last + 1] == written:
+                from_left.append((n, r, range(k, last), tok_ids[k + 1:last + 1]))
+            else:
+                items.append((r, k, written, n, 0))
+            for slot, v in enumerate(rows[n][3].scored, start=1):
                 items.append((r, k, self._encode(lead + v + right), n, slot))
         # Rows of similar length together: padding is compute, and variants differ in length.
         items.sort(key=lambda it: (len(it[2]), it[1]))
@@ -283,6 +294,19 @@ class NeuralLM:
                 np.add.at(step, np.array(rr), picked.cpu().numpy())
             for j, (_, _, t, n, slot) in enumerate(batch):
                 totals[n][slot] = float(rows[n][2][t[0]]) + step[j]  # first token: prefix's last position
+        if from_left:
+            rr = [r for _, r, pos, _ in from_left for _ in pos]
+            pp = [p for _, _, pos, _ in from_left for p in pos]
+            tt = [t for _, _, _, toks in from_left for t in toks]
+            step = np.zeros(len(rows))
+            if rr:
+                logits = self.head(hidden[torch.tensor(rr), torch.tensor(pp)]).float()
+                picked = logits[torch.arange(len(tt)), torch.tensor(tt)] - torch.logsumexp(logits, dim=-1)
+                owner = np.array([n for n, _, pos, _ in from_left for _ in pos])
+                np.add.at(step, owner, picked.cpu().numpy())
+            for n, _, pos, _ in from_left:
+                k = rows[n][1]
+                totals[n][0] = float(rows[n][2][rows[n][7][k]]) + step[n]
         for n, row in enumerate(rows):
             row[3].exact = totals[n]
 

@@ -42,18 +42,23 @@ class NeuralRescorer:
     0.25 / 4.0 with the same site F1 (0.64). ``gate``: for the cascade, the
     fast document score (or strongest fast site) below which a document is not re-scored at all;
     ``None`` re-scores every document (the accurate profile). Exact scoring covers the n-gram model's
-    best ``ngram_picks`` candidates and the neural left-context's best three.
+    best ``ngram_picks`` candidates and the neural left-context's best ``left_picks``, each with
+    ``right_words`` words of right context. On BBC mixed (40 test documents), 3 words of right context
+    score as 4 did (span F1 .668 vs .667, restoration .729 vs .730) with ~15% fewer tokens; 2 words
+    lose .01 F1, and 2 left picks instead of 3 lose .003.
     """
 
     def __init__(self, lm: NeuralLM | None = None, model: DecisionModel | None = None,
                  exact_min_prob: float = 0.4, exact_min_left_gain: float = 5.0,
-                 gate: float | None = None, ngram_picks: int = 2):
+                 gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3):
         self.lm = lm or default_neural_lm()
         self.model = model or DecisionModel.load(accurate_model_path())
         self.exact_min_prob = exact_min_prob
         self.exact_min_left_gain = exact_min_left_gain
         self.gate = gate
         self.ngram_picks = ngram_picks
+        self.left_picks = left_picks
+        self.right_words = right_words
 
     def wants(self, doc: Doc, sites: list[Site], fast_model: DecisionModel) -> bool:
         if self.gate is None:
@@ -75,7 +80,8 @@ class NeuralRescorer:
             owners.append(here)
             queries.append([SiteQuery(doc.tokens[s.first].start - begin, doc.tokens[s.last].end - begin,
                                       s.candidates, s.shortlist[: self.ngram_picks],
-                                      None if s.probability >= self.exact_min_prob else self.exact_min_left_gain)
+                                      None if s.probability >= self.exact_min_prob else self.exact_min_left_gain,
+                                      self.left_picks, self.right_words)
                             for s in here])
         for here, scores in zip(owners, self.lm.score(texts, queries)):
             for s, sc in zip(here, scores):

@@ -46,7 +46,7 @@ class SiteQuery:
     min_left_gain: float | None = None  # score exactly only if some candidate beats the written by this
     left_picks: int = 3  # plus this many of the best candidates by left-context score
 
-    right_words: int = 4  # words of right context scored with each variant
+    right_words: int = 3  # words of right context scored with each variant
 
 
 @dataclass(slots=True)

@@ -462,8 +462,14 @@ def _doc_stats(sites: Sequence[Site]) -> dict[str, float]:
     """How odd the document is as a whole: mean Bayes gain and the share of clearly odd sites."""
     if not sites:
         return {"doc_bayes": 0.0, "doc_odd_share": 0.0}
-    gains = [min(10.0, max(-5.0, s.features["bayes_gain"])) for s in sites]
+    gains = _clipped(sites, "bayes_gain")
     return {"doc_bayes": float(np.mean(gains)), "doc_odd_share": float(np.mean([g > 2.0 for g in gains]))}
+
+
+def _clipped(sites: Sequence[Site], feature: str) -> list[float]:
+    """A gain feature of every site, clipped to [-5, 10] nats so that a few wild sites cannot decide
+    a document-level mean."""
+    return [min(10.0, max(-5.0, s.features[feature])) for s in sites]
 
 
 def _non_overlapping(sites: list[Site]) -> list[Site]:

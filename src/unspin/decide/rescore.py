@@ -12,7 +12,7 @@ from importlib import resources
 
 import numpy as np
 
-from unspin.decide.detector import FEATURES, DecisionModel, Detector, Site, _clip, doc_features
+from unspin.decide.detector import FEATURES, DecisionModel, Detector, Site, _clip, _clipped, doc_features
 from unspin.doc import Doc
 from unspin.evidence.neural import NeuralLM, SiteQuery, default_neural_lm
 from unspin.tokenize import sentences
@@ -86,8 +86,7 @@ class NeuralRescorer:
         for here, scores in zip(owners, self.lm.score(texts, queries)):
             for s, sc in zip(here, scores):
                 self._features(s, sc)
-        gains = [min(10.0, max(-5.0, s.features["nn_left_gain"])) for s in sites]
-        doc_gain = float(np.mean(gains)) if gains else 0.0
+        doc_gain = float(np.mean(_clipped(sites, "nn_left_gain"))) if sites else 0.0
         for s in sites:
             s.features["nn_doc_gain"] = doc_gain
             s.probability = self.model.site_probability(s.features)

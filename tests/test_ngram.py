@@ -76,3 +76,12 @@ def test_unigram_and_unknown_words(models):
     assert lm.unigram_logprob("the") > lm.unigram_logprob("budget") > OOV_LOGPROB
     assert lm.unigram_logprob("zzqxv") == OOV_LOGPROB
     assert math.isfinite(lm.unigram_logprob("</s>"))
+
+
+def test_a_file_that_is_not_a_trie_model_is_refused_clearly(tmp_path):
+    from unspin.evidence.ngram import NGramLM
+
+    bad = tmp_path / "model.arpa"
+    bad.write_text("\\data\\\nngram 1=3\n")
+    with pytest.raises(ValueError, match="not a pocketsphinx trie language model"):
+        NGramLM(str(bad))

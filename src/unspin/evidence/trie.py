@@ -131,6 +131,27 @@ def _find(keys, lo, hi, key):  # pragma: no cover - compiled
     return -1
 
 
+@njit(cache=True, inline="always")
+def _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, p_w, b, h1, h2, ctx_bo):  # pragma: no cover
+    """The score of ``w`` after ``h2 h1`` once the bigram ``(h1, w)`` has been looked up (index
+    ``b``, -1 if absent): the trigram if ``w``'s bigram has it, else the bigram or unigram (``p_w``)
+    backed off with ``ctx_bo``, the back-off of the context "h2 h1" (pocketsphinx's order of float32
+    additions, truncated to its integer scale)."""
+    if b < 0:
+        return int((p_w + uni_bo[h1]) + ctx_bo)
+    t = _find(tri_word, bi_next[b], bi_next[b + 1], h2)
+    if t >= 0:
+        return int(tri_prob[t])
+    return int(bi_prob[b] + ctx_bo)
+
+
+@njit(cache=True, inline="always")
+def _nats(score, log_base, oov_logprob):  # pragma: no cover - compiled
+    """An integer score in nats, with the fixed charge for an out-of-vocabulary word."""
+    v = score * log_base
+    return v if v >= -1000.0 else oov_logprob
+
+
 @njit(cache=True)
 def _logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word, tri_prob,
              w, h1, h2):  # pragma: no cover - compiled
@@ -147,12 +168,7 @@ def _logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_w
         return int(p + uni_bo[h1])
     c = _find(bi_word, uni_next[h1], uni_next[h1 + 1], h2)
     ctx_bo = bi_bo[c] if c >= 0 else np.float32(0.0)
-    if b < 0:
-        return int((p + uni_bo[h1]) + ctx_bo)
-    t = _find(tri_word, bi_next[b], bi_next[b + 1], h2)
-    if t >= 0:
-        return int(tri_prob[t])
-    return int(bi_prob[b] + ctx_bo)
+    return _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, p, b, h1, h2, ctx_bo)
 
 
 @njit(cache=True)
@@ -178,37 +194,17 @@ def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_nex
     for k in range(n):
         if quick and offsets[k + 1] - offsets[k] == 1 and flat[offsets[k]] >= 0:
             w = flat[offsets[k]]
-            # P(w | ll l1)
-            b1 = _find(bi_word, uni_next[w], uni_next[w + 1], l1)
-            if b1 < 0:
-                s1 = int((uni_prob[w] + uni_bo[l1]) + bo_ll_l1)
-                bo_l1_w = np.float32(0.0)
-            else:
-                t = _find(tri_word, bi_next[b1], bi_next[b1 + 1], ll)
-                s1 = int(tri_prob[t]) if t >= 0 else int(bi_prob[b1] + bo_ll_l1)
-                bo_l1_w = bi_bo[b1]
-            # P(r1 | l1 w)
-            b2 = _find(bi_word, r1_lo, r1_hi, w)
-            if b2 < 0:
-                s2 = int((uni_prob[r1] + uni_bo[w]) + bo_l1_w)
-                bo_w_r1 = np.float32(0.0)
-            else:
-                t = _find(tri_word, bi_next[b2], bi_next[b2 + 1], l1)
-                s2 = int(tri_prob[t]) if t >= 0 else int(bi_prob[b2] + bo_l1_w)
-                bo_w_r1 = bi_bo[b2]
-            # P(rr | w r1)
-            if b_rr_r1 < 0:
-                s3 = int((uni_prob[rr] + uni_bo[r1]) + bo_w_r1)
-            else:
-                t = _find(tri_word, bi_next[b_rr_r1], bi_next[b_rr_r1 + 1], w)
-                s3 = int(tri_prob[t]) if t >= 0 else int(bi_prob[b_rr_r1] + bo_w_r1)
+            b1 = _find(bi_word, uni_next[w], uni_next[w + 1], l1)  # bigram "l1 w"
+            b2 = _find(bi_word, r1_lo, r1_hi, w)  # bigram "w r1"
+            bo_l1_w = bi_bo[b1] if b1 >= 0 else np.float32(0.0)
+            bo_w_r1 = bi_bo[b2] if b2 >= 0 else np.float32(0.0)
+            s1 = _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, uni_prob[w], b1, l1, ll, bo_ll_l1)
+            s2 = _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, uni_prob[r1], b2, w, l1, bo_l1_w)
+            s3 = _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, uni_prob[rr], b_rr_r1, r1, w, bo_w_r1)
             total = 0.0
-            v = s1 * log_base
-            total += v if v >= -1000.0 else oov_logprob
-            v = s2 * log_base
-            total += v if v >= -1000.0 else oov_logprob
-            v = s3 * log_base
-            total += v if v >= -1000.0 else oov_logprob
+            total += _nats(s1, log_base, oov_logprob)
+            total += _nats(s2, log_base, oov_logprob)
+            total += _nats(s3, log_base, oov_logprob)
             out[k] = total
             continue
         m = 0
@@ -226,8 +222,7 @@ def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_nex
         for j in range(first, m):
             h1 = seq[j - 1] if j >= 1 else -1
             h2 = seq[j - 2] if j >= 2 and h1 >= 0 else -1
-            v = _logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word, tri_prob,
-                         seq[j], h1, h2) * log_base
-            total += v if v >= -1000.0 else oov_logprob
+            total += _nats(_logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word,
+                                    tri_prob, seq[j], h1, h2), log_base, oov_logprob)
         out[k] = total
     return out

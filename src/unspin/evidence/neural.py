@@ -289,9 +289,7 @@ class NeuralLM:
                 tt += t[1:]
             step = np.zeros(len(batch))
             if rr:
-                logits = self.head(out.last_hidden_state[torch.tensor(rr), torch.tensor(pp)]).float()
-                picked = logits[torch.arange(len(tt)), torch.tensor(tt)] - torch.logsumexp(logits, dim=-1)
-                np.add.at(step, np.array(rr), picked.cpu().numpy())
+                np.add.at(step, np.array(rr), self._token_logprobs(out.last_hidden_state, rr, pp, tt))
             for j, (_, _, t, n, slot) in enumerate(batch):
                 totals[n][slot] = float(rows[n][2][t[0]]) + step[j]  # first token: prefix's last position
         if from_left:
@@ -300,15 +298,21 @@ class NeuralLM:
             tt = [t for _, _, _, toks in from_left for t in toks]
             step = np.zeros(len(rows))
             if rr:
-                logits = self.head(hidden[torch.tensor(rr), torch.tensor(pp)]).float()
-                picked = logits[torch.arange(len(tt)), torch.tensor(tt)] - torch.logsumexp(logits, dim=-1)
                 owner = np.array([n for n, _, pos, _ in from_left for _ in pos])
-                np.add.at(step, owner, picked.cpu().numpy())
+                np.add.at(step, owner, self._token_logprobs(hidden, rr, pp, tt))
             for n, _, pos, _ in from_left:
                 k = rows[n][1]
                 totals[n][0] = float(rows[n][2][rows[n][7][k]]) + step[n]
         for n, row in enumerate(rows):
             row[3].exact = totals[n]
+
+    def _token_logprobs(self, hidden, rows: list[int], positions: list[int], targets: list[int]) -> np.ndarray:
+        """log P(targets[j] | hidden state at (rows[j], positions[j])): the output head applied only
+        where a score is read."""
+        torch = self.torch
+        logits = self.head(hidden[torch.tensor(rows), torch.tensor(positions)]).float()
+        picked = logits[torch.arange(len(targets)), torch.tensor(targets)] - torch.logsumexp(logits, dim=-1)
+        return picked.cpu().numpy()
 
     def _prefix_cache(self, cache, src, length: int):
         """A fresh cache holding, for each batch row, the first ``length`` cached positions of its

@@ -55,18 +55,19 @@ class NGramLM:
     def encoded_window_logprobs(self, left: Sequence[str], encoded: tuple[np.ndarray, np.ndarray],
                                 right: Sequence[str]) -> np.ndarray:
         """``window_logprob(left, m, right)`` for every encoded middle ``m``."""
-        flat, offsets = encoded
-        return self._trie.window_logprobs(self.ids(left[-(ORDER - 1):]), self.ids(right[:ORDER - 1]), flat,
-                                          offsets)
+        return self._trie.window_logprobs(*self._context(left, right), *encoded)
 
     def site_logprobs(self, left: Sequence[str], written: Sequence[str], encoded: tuple[np.ndarray, np.ndarray],
                       right: Sequence[str]) -> tuple[float, np.ndarray]:
-        """The written wording's window log-probability and every encoded candidate's, in one go."""
-        lids, rids = self.ids(left[-(ORDER - 1):]), self.ids(right[:ORDER - 1])
-        trie = self._trie
-        w_ids = self.ids(written)
-        base = trie.window_logprobs(lids, rids, w_ids, np.array([0, len(w_ids)], dtype=np.int64))[0]
-        return float(base), trie.window_logprobs(lids, rids, *encoded)
+        """The written wording's window log-probability and every encoded candidate's, with the
+        context's word ids looked up once."""
+        context = self._context(left, right)
+        base = self._trie.window_logprobs(*context, *self.encode([written]))[0]
+        return float(base), self._trie.window_logprobs(*context, *encoded)
+
+    def _context(self, left: Sequence[str], right: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of the words a trigram model sees either side of a middle."""
+        return self.ids(left[-(ORDER - 1):]), self.ids(right[:ORDER - 1])
 
     def window_logprobs(self, left: Sequence[str], middles: Sequence[Sequence[str]],
                         right: Sequence[str]) -> list[float]:

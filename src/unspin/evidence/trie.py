@@ -59,8 +59,7 @@ class TrieArrays:
         pos += 4
         words = raw[pos:pos + vocab_len].tobytes().decode("utf-8").split("\0")[:n_words]
 
-        self.words = words
-        self.ids = {w: i for i, w in enumerate(words)}
+        self.ids = {w: i for i, w in enumerate(words)}  # the vocabulary: word -> id
         self.uni_prob = uni["prob"].copy()
         self.uni_bo = uni["bo"].copy()
         self.uni_next = uni["next"].astype(np.int32)  # 32-bit: half the memory traffic of 64

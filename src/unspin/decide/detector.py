@@ -175,37 +175,46 @@ class Detector:
         document full of them; then flagged neighbours are restored and their sentences re-scored
         ("composed dedication" -> "written commitment" is found as a pair).
         """
-        plans = []
+        plans = []  # per sentence: word positions, the n-gram model's words, raw sites, their windows
         for sent in sentences(doc):
             words = [i for i in sent if doc.tokens[i].is_word or doc.tokens[i].protected == "number"]
             raw = self._raw_sites(doc, words) if words else []
             if raw:
                 lm_words = [_lm_form(doc.tokens[i].text) for i in words]
-                windows = [_window(lm_words, a, b, {}) for a, b, *_ in raw]
-                sites = [self._score_site(doc, words, left, right, a, b, written, cset)
-                         for (left, right), (a, b, written, cset) in zip(windows, raw)]
-                plans.append((words, lm_words, raw, windows, sites))
-        all_sites = [s for *_, sites in plans for s in sites]
-        stats = _doc_stats(all_sites)
-        out: list[Site] = []
-        for words, lm_words, raw, windows, sites in plans:
+                plans.append((words, lm_words, raw, [_window(lm_words, a, b, {}) for a, b, *_ in raw]))
+        # Every site of the document is scored in one batch (one compiled call per pass).
+        scored = iter(self._score_sites(doc, [(words, win, r) for words, _, raw, windows in plans
+                                              for win, r in zip(windows, raw)]))
+        per_plan = [[next(scored) for _ in raw] for _, _, raw, _ in plans]
+        stats = _doc_stats([s for sites in per_plan for s in sites])
+        for sites in per_plan:
             self._probabilities(sites, stats)
-            for _ in range(max(0, self.passes - 1)):
-                replaced = self._replacements(words, sites)
+        active = list(range(len(plans)))
+        for _ in range(max(0, self.passes - 1)):
+            jobs, where, still = [], [], []
+            for p in active:
+                words, lm_words, raw, windows = plans[p]
+                replaced = self._replacements(words, per_plan[p])
                 if not replaced:
-                    break
+                    continue
+                still.append(p)
                 # With a trigram model a site's scores depend on its written words and the two words
                 # either side alone: a site whose window the replacements leave unchanged would be
                 # scored exactly as before, so it keeps its Site.
-                fresh = []
-                for k, (a, b, written, cset) in enumerate(raw):
-                    win = _window(lm_words, a, b, replaced)
+                for k, r in enumerate(raw):
+                    win = _window(lm_words, r[0], r[1], replaced)
                     if win != windows[k]:
                         windows[k] = win
-                        sites[k] = self._score_site(doc, words, win[0], win[1], a, b, written, cset)
-                        fresh.append(sites[k])
-                self._probabilities(fresh, stats)
-            out.extend(sites)
+                        jobs.append((words, win, r))
+                        where.append((p, k))
+            active = still
+            if not jobs:
+                break
+            fresh = self._score_sites(doc, jobs)
+            for (p, k), site in zip(where, fresh):
+                per_plan[p][k] = site
+            self._probabilities(fresh, stats)
+        out: list[Site] = [s for sites in per_plan for s in sites]
         if self.rescorer is not None and out and self.rescorer.wants(doc, out, self.model):
             self.rescorer.rescore(doc, out)
         return out
@@ -291,20 +300,39 @@ class Detector:
                         out.append((a, a + n - 1, written, cset))
         return out
 
-    def _score_site(self, doc: Doc, words: list[int], left: list[str], right: list[str], a: int, b: int,
-                    written: str, cset: "_CandidateSet") -> Site:
-        """Score a site whose n-gram window is ``left`` (the last two words before it, after "<s>")
-        and ``right`` (the first two after it, before "</s>"); see ``_window``."""
+    def _score_sites(self, doc: Doc, jobs: list[tuple[list[int], tuple[list[str], list[str]], tuple]]
+                     ) -> list[Site]:
+        """Score sites, each given as (the sentence's word positions, its n-gram window (``left``: the
+        last two words before it, after "<s>"; ``right``: the first two after it, before "</s>"; see
+        ``_window``), its raw site (first and last word position, written text, candidates))."""
+        if not jobs:
+            return []
+        lm = self.lm
+        w_forms = [_lm_form(written).split() for _, _, (_, _, written, _) in jobs]
+        csets = [r[3] for _, _, r in jobs]
+        if all(c.encoded is not None for c in csets):
+            base, scores, bounds = lm.sites_logprobs([(left, wf, c.encoded, right) for (_, (left, right), _), wf, c
+                                                      in zip(jobs, w_forms, csets)])
+        else:  # a language model without a batch interface
+            base = np.array([lm.window_logprob(left, wf, right) for (_, (left, right), _), wf in zip(jobs, w_forms)])
+            scores = np.array([lm.window_logprob(left, list(m), right) for (_, (left, right), _), c in zip(jobs, csets)
+                               for m in c.forms], dtype=float)
+            bounds = np.cumsum([0] + [len(c.cands) for c in csets])
+        log_fanout = np.concatenate([c.log_fanout for c in csets])
+        stats = _sites_stats(scores, bounds, base, log_fanout, self.shortlist_size)
+        out = []
+        for (words, (left, right), (a, b, written, cset)), wf, base_i, kbest, best_score, second, log_all, bayes, \
+                n_better, top in zip(jobs, w_forms, base.tolist(), *(x.tolist() for x in stats)):
+            out.append(self._site(words, right, a, b, written, cset, wf, base_i, kbest, best_score, second, log_all,
+                                  bayes, n_better, top))
+        return out
+
+    def _site(self, words: list[int], right: list[str], a: int, b: int, written: str, cset: "_CandidateSet",
+              w_forms: list[str], base: float, kbest: int, best_score: float, second: float, log_all: float,
+              bayes: float, n_better: int, top: list[int]) -> Site:
+        """A site's features from its candidate statistics (see ``_candidate_stats``)."""
         lm = self.lm
         cands = cset.cands
-        w_forms = _lm_form(written).split()
-        if cset.encoded is not None:
-            base, scores = lm.site_logprobs(left, w_forms, cset.encoded, right)
-        else:
-            base = lm.window_logprob(left, w_forms, right)
-            scores = np.array([lm.window_logprob(left, list(m), right) for m in cset.forms], dtype=float)
-        kbest, best_score, second, log_all, bayes, n_better, top = _candidate_stats(
-            scores, base, cset.log_fanout, self.shortlist_size)
         best = cands[kbest]
         uni_w = sum(lm.unigram_logprob(w) for w in w_forms)
         uni_c = sum(lm.unigram_logprob(w) for w in cset.forms[kbest])
@@ -332,7 +360,7 @@ class Detector:
         }
         cased = cset.cased(written)
         return Site(words[a], words[b], written, cased[kbest], best.relation, f,
-                    candidates=list(cased), shortlist=[cased[k] for k in top])
+                    candidates=list(cased), shortlist=[cased[k] for k in top if k >= 0])
 
     def _span(self, doc: Doc, s: Site) -> Span:
         start, end = doc.tokens[s.first].start, doc.tokens[s.last].end
@@ -417,6 +445,26 @@ def _candidate_stats(scores, base, log_fanout, k):  # pragma: no cover - compile
         picked[b] = True
         order[j] = b
     return kbest, best, second, log_all, bayes - base, n_better, order
+
+
+@njit(cache=True)
+def _sites_stats(scores, bounds, base, log_fanout, k):  # pragma: no cover - compiled
+    """``_candidate_stats`` of many sites at once: site i's candidates are
+    ``scores[bounds[i]:bounds[i + 1]]``; the shortlists are rows of ``top``, padded with -1."""
+    n = len(bounds) - 1
+    kbest = np.empty(n, dtype=np.int64)
+    best = np.empty(n, dtype=np.float64)
+    second = np.empty(n, dtype=np.float64)
+    log_all = np.empty(n, dtype=np.float64)
+    bayes = np.empty(n, dtype=np.float64)
+    n_better = np.empty(n, dtype=np.int64)
+    top = np.full((n, k), -1, dtype=np.int64)
+    for i in range(n):
+        lo, hi = bounds[i], bounds[i + 1]
+        kb, b, s2, la, ba, nb, order = _candidate_stats(scores[lo:hi], base[i], log_fanout[lo:hi], k)
+        kbest[i], best[i], second[i], log_all[i], bayes[i], n_better[i] = kb, b, s2, la, ba, nb
+        top[i, :len(order)] = order
+    return kbest, best, second, log_all, bayes, n_better, top
 
 
 def _window(lm_words: list[str], a: int, b: int, replaced: dict[int, str]) -> tuple[list[str], list[str]]:

@@ -15,6 +15,7 @@ import numpy as np
 from unspin.evidence.trie import LOG_BASE, MISSING, OOV_LOGPROB, TrieArrays
 
 ORDER = 3
+Encoded = tuple  # (flat word ids, words per wording): see ``NGramLM.encode``
 __all__ = ["LOG_BASE", "OOV_LOGPROB", "ORDER", "LanguageModel", "NGramLM", "default_ngram_lm"]
 
 
@@ -32,8 +33,8 @@ class NGramLM:
     """CMU's US-English trigram model (shipped in the ``pocketsphinx`` wheel, BSD-2).
 
     Read from pocketsphinx's file into arrays (``unspin.evidence.trie``) and scored in compiled
-    loops, with pocketsphinx's own numbers. A list of candidates is encoded once (``encode``) and
-    then scored in any context with one call (``encoded_window_logprobs``).
+    loops, with pocketsphinx's own numbers. Candidate lists are encoded once (``encode``), and
+    every site of a document is scored with one call (``sites_logprobs``).
     """
 
     def __init__(self, path: str | None = None):
@@ -46,35 +47,55 @@ class NGramLM:
         get = self._trie.ids.get
         return np.array([get(w, MISSING) for w in words], dtype=np.int64)
 
-    def encode(self, middles: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate wordings as (flat word ids, offsets) for ``encoded_window_logprobs``."""
-        offsets = np.zeros(len(middles) + 1, dtype=np.int64)
-        np.cumsum([len(m) for m in middles], out=offsets[1:])
-        return self.ids([w for m in middles for w in m]), offsets
+    def encode(self, middles: Sequence[Sequence[str]]) -> Encoded:
+        """Candidate wordings as (flat word ids, words per wording), for ``sites_logprobs``."""
+        return self.ids([w for m in middles for w in m]), np.array([len(m) for m in middles], dtype=np.int64)
 
-    def encoded_window_logprobs(self, left: Sequence[str], encoded: tuple[np.ndarray, np.ndarray],
-                                right: Sequence[str]) -> np.ndarray:
-        """``window_logprob(left, m, right)`` for every encoded middle ``m``."""
-        return self._trie.window_logprobs(*self._context(left, right), *encoded)
-
-    def site_logprobs(self, left: Sequence[str], written: Sequence[str], encoded: tuple[np.ndarray, np.ndarray],
-                      right: Sequence[str]) -> tuple[float, np.ndarray]:
-        """The written wording's window log-probability and every encoded candidate's, with the
-        context's word ids looked up once."""
-        context = self._context(left, right)
-        base = self._trie.window_logprobs(*context, *self.encode([written]))[0]
-        return float(base), self._trie.window_logprobs(*context, *encoded)
-
-    def _context(self, left: Sequence[str], right: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The ids of the words a trigram model sees either side of a middle."""
-        return self.ids(left[-(ORDER - 1):]), self.ids(right[:ORDER - 1])
+    def sites_logprobs(self, sites: Sequence[tuple[Sequence[str], Sequence[str], Encoded, Sequence[str]]]
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each site ``(left, written words, encoded candidates, right)``: the written wording's
+        window log-probability ``base[i]`` and its candidates' ``scores[bounds[i]:bounds[i + 1]]``,
+        all in one compiled call."""
+        n = len(sites)
+        written = [w for _, middle, _, _ in sites for w in middle]
+        n_cands = np.array([len(enc[1]) for _, _, enc, _ in sites], dtype=np.int64)
+        flat = np.concatenate([self.ids(written)] + [enc[0] for _, _, enc, _ in sites])
+        lengths = np.concatenate([np.array([len(m) for _, m, _, _ in sites], dtype=np.int64)]
+                                 + [enc[1] for _, _, enc, _ in sites])
+        ctx_of = np.concatenate([np.arange(n), np.repeat(np.arange(n), n_cands)])
+        out = self._score([(left, right) for left, _, _, right in sites], ctx_of, flat, lengths)
+        bounds = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(n_cands, out=bounds[1:])
+        return out[:n], out[n:], bounds
 
     def window_logprobs(self, left: Sequence[str], middles: Sequence[Sequence[str]],
                         right: Sequence[str]) -> list[float]:
-        return self.encoded_window_logprobs(left, self.encode(middles), right).tolist()
+        flat, lengths = self.encode(middles)
+        return self._score([(left, right)], np.zeros(len(middles), dtype=np.int64), flat, lengths).tolist()
 
     def window_logprob(self, left: Sequence[str], middle: Sequence[str], right: Sequence[str]) -> float:
-        return float(self.encoded_window_logprobs(left, self.encode([middle]), right)[0])
+        return self.window_logprobs(left, [middle], right)[0]
+
+    def _score(self, contexts: Sequence[tuple[Sequence[str], Sequence[str]]], ctx_of: np.ndarray,
+               flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Window log-probabilities of encoded middles, middle k in ``contexts[ctx_of[k]]``; a
+        trigram model sees two words of each side."""
+        get = self._trie.ids.get
+        n = len(contexts)
+        lefts = np.full((n, ORDER - 1), MISSING, dtype=np.int64)
+        rights = np.full((n, ORDER - 1), MISSING, dtype=np.int64)
+        left_lens = np.empty(n, dtype=np.int64)
+        right_lens = np.empty(n, dtype=np.int64)
+        for i, (left, right) in enumerate(contexts):
+            left, right = left[-(ORDER - 1):], right[:ORDER - 1]
+            left_lens[i], right_lens[i] = len(left), len(right)
+            for j, w in enumerate(left):
+                lefts[i, j] = get(w, MISSING)
+            for j, w in enumerate(right):
+                rights[i, j] = get(w, MISSING)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return self._trie.window_logprobs(lefts, left_lens, rights, right_lens, ctx_of, flat, offsets)
 
     def unigram_logprob(self, word: str) -> float:
         v = self._unigram.get(word)

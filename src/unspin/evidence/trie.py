@@ -86,14 +86,17 @@ class TrieArrays:
         return int(_logprob(self.uni_prob, self.uni_bo, self.uni_next, self.bi_word, self.bi_bo, self.bi_prob,
                             self.bi_next, self.tri_word, self.tri_prob, w, h1, h2))
 
-    def window_logprobs(self, left: np.ndarray, right: np.ndarray, flat: np.ndarray,
+    def window_logprobs(self, lefts: np.ndarray, left_lens: np.ndarray, rights: np.ndarray,
+                        right_lens: np.ndarray, ctx_of: np.ndarray, flat: np.ndarray,
                         offsets: np.ndarray) -> np.ndarray:
-        """For each middle ``flat[offsets[k]:offsets[k+1]]`` (word ids): log P(middle + right | left)
-        in nats, with ``left`` and ``right`` at most two word ids each. Each word's score is
+        """For each middle ``flat[offsets[k]:offsets[k+1]]`` (word ids) in context ``c = ctx_of[k]``:
+        log P(middle + right | left) in nats, where left is ``lefts[c, :left_lens[c]]`` and right is
+        ``rights[c, :right_lens[c]]`` (at most two word ids each). Many sites' candidates are scored in
+        one call, since a call's fixed cost is several times one candidate's. Each word's score is
         converted and summed left to right, as ``NGramLM.window_logprob`` always has."""
         return _window_logprobs(self.uni_prob, self.uni_bo, self.uni_next, self.bi_word, self.bi_bo,
-                                self.bi_prob, self.bi_next, self.tri_word, self.tri_prob, left, right, flat,
-                                offsets, LOG_BASE, OOV_LOGPROB)
+                                self.bi_prob, self.bi_next, self.tri_word, self.tri_prob, lefts, left_lens,
+                                rights, right_lens, ctx_of, flat, offsets, LOG_BASE, OOV_LOGPROB)
 
 
 def _unpack(mem: np.ndarray, n: int, stride: int, offsets: np.ndarray, widths: np.ndarray) -> list[np.ndarray]:
@@ -172,25 +175,35 @@ def _logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_w
 
 @njit(cache=True)
 def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word, tri_prob,
-                     left, right, flat, offsets, log_base, oov_logprob):  # pragma: no cover - compiled
+                     lefts, left_lens, rights, right_lens, ctx_of, flat, offsets, log_base,
+                     oov_logprob):  # pragma: no cover - compiled
     n = len(offsets) - 1
     out = np.empty(n, dtype=np.float64)
     longest = 0
     for k in range(n):
         longest = max(longest, offsets[k + 1] - offsets[k])
-    seq = np.empty(len(left) + len(right) + longest, dtype=np.int64)
+    seq = np.empty(4 + longest, dtype=np.int64)
     # The common case (a one-word middle with two known words either side) shares its searches:
     # the bigram found for P(c | ll l1) gives the back-off of "l1 c", the one for P(r1 | l1 c) that
-    # of "c r1", and what depends on the context alone is looked up once.
-    quick = len(left) == 2 and len(right) == 2 and left[0] >= 0 and left[1] >= 0 and right[0] >= 0 \
-        and right[1] >= 0
-    if quick:
-        ll, l1, r1, rr = left[0], left[1], right[0], right[1]
-        c = _find(bi_word, uni_next[l1], uni_next[l1 + 1], ll)
-        bo_ll_l1 = bi_bo[c] if c >= 0 else np.float32(0.0)
-        b_rr_r1 = _find(bi_word, uni_next[rr], uni_next[rr + 1], r1)
-        r1_lo, r1_hi = uni_next[r1], uni_next[r1 + 1]
+    # of "c r1", and what depends on the context alone is looked up once per run of middles in it.
+    cur = -1
+    quick = False
+    ll, l1, r1, rr = -1, -1, -1, -1
+    bo_ll_l1 = np.float32(0.0)
+    b_rr_r1, r1_lo, r1_hi = -1, 0, 0
     for k in range(n):
+        ctx = ctx_of[k]
+        if ctx != cur:
+            cur = ctx
+            nl, nr = left_lens[ctx], right_lens[ctx]
+            quick = nl == 2 and nr == 2 and lefts[ctx, 0] >= 0 and lefts[ctx, 1] >= 0 \
+                and rights[ctx, 0] >= 0 and rights[ctx, 1] >= 0
+            if quick:
+                ll, l1, r1, rr = lefts[ctx, 0], lefts[ctx, 1], rights[ctx, 0], rights[ctx, 1]
+                c = _find(bi_word, uni_next[l1], uni_next[l1 + 1], ll)
+                bo_ll_l1 = bi_bo[c] if c >= 0 else np.float32(0.0)
+                b_rr_r1 = _find(bi_word, uni_next[rr], uni_next[rr + 1], r1)
+                r1_lo, r1_hi = uni_next[r1], uni_next[r1 + 1]
         if quick and offsets[k + 1] - offsets[k] == 1 and flat[offsets[k]] >= 0:
             w = flat[offsets[k]]
             b1 = _find(bi_word, uni_next[w], uni_next[w + 1], l1)  # bigram "l1 w"
@@ -207,15 +220,15 @@ def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_nex
             out[k] = total
             continue
         m = 0
-        for x in left:
-            seq[m] = x
+        for j in range(left_lens[ctx]):
+            seq[m] = lefts[ctx, j]
             m += 1
         first = m
         for j in range(offsets[k], offsets[k + 1]):
             seq[m] = flat[j]
             m += 1
-        for x in right:
-            seq[m] = x
+        for j in range(right_lens[ctx]):
+            seq[m] = rights[ctx, j]
             m += 1
         total = 0.0
         for j in range(first, m):

@@ -21,7 +21,7 @@ from unspin.decide.mlp import SiteMLP
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, default_ngram_lm, zipf
 from unspin.evidence.ngram import OOV_LOGPROB
-from unspin.lexicon import Lexicon, Relation, default_lexicon, lemma_and_tags
+from unspin.lexicon import Lexicon, Relation, default_lexicon, lemma_and_tags, relation_of
 from unspin.tokenize import sentences
 
 # Function words are examined only as the head of a spinner phrase ("in between", "has actually"):
@@ -53,8 +53,9 @@ class Site:
     relation: Relation
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
-    candidates: list[str] = field(default_factory=list)  # every candidate original, case-matched
-    shortlist: list[str] = field(default_factory=list)  # the n-gram model's best few, best first
+    # Tuples of strings: shared with the candidate memo, and out of the garbage collector's view.
+    candidates: tuple[str, ...] = ()  # every candidate original, case-matched
+    shortlist: tuple[str, ...] = ()  # the n-gram model's best few, best first
 
 
 @dataclass
@@ -262,7 +263,7 @@ class Detector:
         # A content word's original is a content word, unless WordNet links them in some sense
         # (WordNet-driven spinners do write "astatine" for "at").
         cands = [c for c in self.lexicon.candidates(text)
-                 if c.text not in STOPWORDS or c.relation & _WN_ANY]
+                 if c.text not in STOPWORDS or c.bits & _WN_ANY]
         return cands[: self.max_candidates]
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
@@ -317,7 +318,7 @@ class Detector:
             base = np.array([lm.window_logprob(left, wf, right) for (_, (left, right), _), wf in zip(jobs, w_forms)])
             scores = np.array([lm.window_logprob(left, list(m), right) for (_, (left, right), _), c in zip(jobs, csets)
                                for m in c.forms], dtype=float)
-            bounds = np.cumsum([0] + [len(c.cands) for c in csets])
+            bounds = np.cumsum([0] + [len(c.texts) for c in csets])
         log_fanout = np.concatenate([c.log_fanout for c in csets])
         stats = _sites_stats(scores, bounds, base, log_fanout, self.shortlist_size)
         out = []
@@ -332,8 +333,6 @@ class Detector:
               bayes: float, n_better: int, top: list[int]) -> Site:
         """A site's features from its candidate statistics (see ``_candidate_stats``)."""
         lm = self.lm
-        cands = cset.cands
-        best = cands[kbest]
         uni_w = sum(lm.unigram_logprob(w) for w in w_forms)
         uni_c = sum(lm.unigram_logprob(w) for w in cset.forms[kbest])
         gain = best_score - base
@@ -343,7 +342,7 @@ class Detector:
             "lm_gain": _clip(gain, 25.0),
             "context_gain": _clip(gain - (uni_c - uni_w), 25.0),
             "zipf_written": zw,
-            "zipf_delta": zipf(best.text) - zw,
+            "zipf_delta": zipf(cset.texts[kbest]) - zw,
             "rel_wn_first": 1.0 if rel & _WN_FIRST else 0.0,
             "rel_wn_any": 1.0 if rel & _WN_ANY else 0.0,
             "rel_moby": 1.0 if rel & _MOBY else 0.0,
@@ -359,8 +358,8 @@ class Detector:
             "log_rank": math.log1p(n_better),
         }
         cased = cset.cased(written)
-        return Site(words[a], words[b], written, cased[kbest], best.relation, f,
-                    candidates=list(cased), shortlist=[cased[k] for k in top if k >= 0])
+        return Site(words[a], words[b], written, cased[kbest], relation_of(rel), f,
+                    candidates=cased, shortlist=tuple(cased[k] for k in top if k >= 0))
 
     def _span(self, doc: Doc, s: Site) -> Span:
         start, end = doc.tokens[s.first].start, doc.tokens[s.last].end
@@ -380,24 +379,26 @@ _WN_ANY, _WN_FIRST, _MOBY, _FILLER = (int(Relation.WN_ANY), int(Relation.WN_FIRS
 class _CandidateSet:
     """A site's candidate originals with what scoring needs of each, computed once per list."""
 
-    __slots__ = ("cands", "forms", "encoded", "log_fanout", "rel_bits", "log_candidates", "_cased")
+    # Plain tuples of strings and numbers throughout: the garbage collector stops tracking those, and
+    # a long scan holds a couple of hundred thousand of these sets.
+    __slots__ = ("texts", "forms", "encoded", "log_fanout", "rel_bits", "log_candidates", "_cased")
 
     def __init__(self, cands: list, forward: dict, encode: Callable | None = None):
-        self.cands = cands
-        self.forms = [tuple(_lm_form(c.text).split()) for c in cands]
+        self.texts = tuple(c.text for c in cands)
+        self.forms = tuple(tuple(_lm_form(t).split()) for t in self.texts)
         self.encoded = encode(self.forms) if encode is not None else None  # the LM's own form of them
         fanout = np.array([len(forward.get(c.lemma, ())) or 1 for c in cands], dtype=float)
         self.log_fanout = np.log(fanout)
-        self.rel_bits = [int(c.relation) for c in cands]
+        self.rel_bits = tuple(c.bits for c in cands)
         self.log_candidates = math.log1p(len(cands))
-        self._cased: dict[int, list[str]] = {}
+        self._cased: dict[int, tuple[str, ...]] = {}
 
-    def cased(self, written: str) -> list[str]:
+    def cased(self, written: str) -> tuple[str, ...]:
         """Every candidate's text, case-matched to ``written`` (see ``_match_case``)."""
         style = 2 if written.isupper() and len(written) > 1 else 1 if written[:1].isupper() else 0
         out = self._cased.get(style)
         if out is None:
-            out = self._cased[style] = [_match_case(c.text, written) for c in self.cands]
+            out = self._cased[style] = tuple(_match_case(t, written) for t in self.texts)
         return out
 
 

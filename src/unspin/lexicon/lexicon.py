@@ -29,12 +29,17 @@ class Relation(IntFlag):
 class Candidate(NamedTuple):
     """A candidate original for a spun form, already inflected like the spun form.
 
-    A named tuple, not a dataclass: a new word builds dozens of these, and a tuple is built several
-    times faster."""
+    A named tuple of strings and an int, not a dataclass holding the enum: a new word builds dozens
+    of these, a tuple is built several times faster, and a tuple of plain values drops out of the
+    garbage collector's view, which otherwise walks the hundreds of thousands held in the memos."""
 
     text: str
     lemma: str
-    relation: Relation
+    bits: int  # the Relation's bits
+
+    @property
+    def relation(self) -> Relation:
+        return relation_of(self.bits)
 
 
 def default_lexicon_path() -> str:
@@ -71,7 +76,6 @@ class Lexicon:
                 self.phrase_pairs.setdefault(words[:2], []).append(words)
         self.phrase_heads = {k: tuple(v) for k, v in self.phrase_heads.items()}
         self.phrase_pairs = {k: tuple(v) for k, v in self.phrase_pairs.items()}
-        self._candidates: dict[str, list[Candidate]] = {}
 
     @classmethod
     def load(cls, path: str | None = None) -> "Lexicon":
@@ -97,15 +101,10 @@ class Lexicon:
     def candidates(self, word: str) -> list[Candidate]:
         """Candidate originals for one spun word form, re-inflected like it (asked -> requested).
 
-        Memoised per lexicon: words recur across documents, and a batch scan asks for the same
-        few thousand forms again and again. Callers must not mutate the returned list."""
-        low = word.lower()
-        cached = self._candidates.get(low)
-        if cached is None:
-            if len(self._candidates) > 200_000:
-                self._candidates.clear()
-            cached = self._candidates[low] = self._compute_candidates(low)
-        return cached
+        Not memoised here: the detector keeps what it derives from each word's list (see
+        ``Detector._candidate_set``), and a second memo of the same lists would only double what the
+        garbage collector walks in a long scan."""
+        return self._compute_candidates(word.lower())
 
     def _compute_candidates(self, low: str) -> list[Candidate]:
         # form -> the reverse table's own (original lemma, relation bits) pair: nothing is built per
@@ -127,23 +126,22 @@ class Lexicon:
                 if form and form != low and form not in found:
                     found[form] = pair
         found.pop(low, None)
-        rel = _RELATIONS
-        return [Candidate(form, orig, rel[bits]) for form, (orig, bits) in found.items()]
+        return [Candidate(form, orig, bits) for form, (orig, bits) in found.items()]
 
     def phrase_candidates(self, phrase: str, written_head: str) -> list[Candidate]:
         """Candidate originals for a multi-word spun form whose first word is written as
         ``written_head``, inflected like it ("signed up with" -> "joined")."""
         head = phrase.split(" ", 1)[0]
         if head == written_head:
-            return [Candidate(o, o, r) for o, r in self.originals(phrase)]
+            return [Candidate(o, o, bits) for o, bits in self.reverse.get(phrase, ())]
         cands = []
         for lemma, tag in lemma_and_tags(written_head):
             if lemma != head:
                 continue
-            for orig, rel in self.originals(phrase):
+            for orig, bits in self.reverse.get(phrase, ()):
                 form = inflect(orig, tag)
                 if form:
-                    cands.append(Candidate(form, orig, rel))
+                    cands.append(Candidate(form, orig, bits))
         return cands
 
     # -- forward: what could a spinner write instead -----------------------------------------
@@ -164,6 +162,11 @@ class _RelationTable(dict):
 
 
 _RELATIONS = _RelationTable()
+
+
+def relation_of(bits: int) -> Relation:
+    """The Relation with these bits, from a table (calling the enum is slow in hot loops)."""
+    return _RELATIONS[bits]
 
 
 @lru_cache(maxsize=200_000)
@@ -221,4 +224,4 @@ def default_lexicon() -> Lexicon:
     return Lexicon.load()
 
 
-__all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "inflect", "lemma_and_tags"]
+__all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "inflect", "lemma_and_tags", "relation_of"]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from unspin.scan.readers import Input
-from unspin.scan.stages import ScanConfig, ScanSetupError, Shard, ShardResult, process_shard, worker_resources
+from unspin.scan.stages import (ScanConfig, ScanSetupError, Shard, ShardResult, process_shard, settle_worker,
+                                worker_resources)
 
 
 @dataclass
@@ -36,6 +37,7 @@ def _init_worker(inputs: list[Input], config: ScanConfig) -> None:
     try:
         pipeline, _ = worker_resources(config)  # load the pipeline now, once, not in the first shard
         pipeline.run(WARM_UP)  # models load lazily on first use: load them here as well
+        settle_worker()
     except ScanSetupError as e:
         _WORKER["setup_error"] = e  # raised from the first task, so the driver sees the message
 
@@ -43,7 +45,9 @@ def _init_worker(inputs: list[Input], config: ScanConfig) -> None:
 def _run_in_worker(shard: Shard) -> ShardResult:
     if "setup_error" in _WORKER:
         raise _WORKER["setup_error"]
-    return process_shard(shard, _WORKER["inputs"], _WORKER["config"])
+    result = process_shard(shard, _WORKER["inputs"], _WORKER["config"])
+    settle_worker()  # the memos this shard filled are long-lived too
+    return result
 
 
 class LocalExecutor:
@@ -118,7 +122,9 @@ class LocalExecutor:
 # -- Ray: the same function as remote tasks ---------------------------------------------------------
 
 def _ray_task(shard: Shard, inputs: list[Input], config: ScanConfig) -> ShardResult:
-    return process_shard(shard, inputs, config)
+    result = process_shard(shard, inputs, config)
+    settle_worker()  # Ray reuses its worker processes: what they hold now is long-lived
+    return result
 
 
 class RayExecutor:

@@ -9,6 +9,7 @@ no half-counted shard.
 """
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -109,6 +110,19 @@ def worker_resources(config: ScanConfig):
             raise ScanSetupError(f"profile {config.profile!r}: {e}") from None
         _RESOURCES[key] = (pipeline, open_index(config.index) if config.index else None)
     return _RESOURCES[key]
+
+
+def settle_worker() -> None:
+    """Tell the garbage collector that what this worker process holds now (models, tables, the
+    detector's memos) lives as long as the process. Called by the engines in their own worker
+    processes after loading and after each shard, never in the caller's process.
+
+    Why: CPython's collector otherwise walks every tracked object the worker holds on each full
+    collection, and promotes a document's short-lived objects towards those collections; on 40
+    unseen 500-word articles after 200 others this cost about a sixth of the fast profile's time.
+    Frozen objects are still freed by reference counting when dropped (a cleared memo is freed)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def open_index(path: str):

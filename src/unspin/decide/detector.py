@@ -184,8 +184,8 @@ class Detector:
                 lm_words = [_lm_form(doc.tokens[i].text) for i in words]
                 plans.append((words, lm_words, raw, [_window(lm_words, a, b, {}) for a, b, *_ in raw]))
         # Every site of the document is scored in one batch (one compiled call per pass).
-        scored = iter(self._score_sites(doc, [(words, win, r) for words, _, raw, windows in plans
-                                              for win, r in zip(windows, raw)]))
+        scored = iter(self._score_sites([(words, win, r) for words, _, raw, windows in plans
+                                         for win, r in zip(windows, raw)]))
         per_plan = [[next(scored) for _ in raw] for _, _, raw, _ in plans]
         stats = _doc_stats([s for sites in per_plan for s in sites])
         for sites in per_plan:
@@ -211,7 +211,7 @@ class Detector:
             active = still
             if not jobs:
                 break
-            fresh = self._score_sites(doc, jobs)
+            fresh = self._score_sites(jobs)
             for (p, k), site in zip(where, fresh):
                 per_plan[p][k] = site
             self._probabilities(fresh, stats)
@@ -301,8 +301,7 @@ class Detector:
                         out.append((a, a + n - 1, written, cset))
         return out
 
-    def _score_sites(self, doc: Doc, jobs: list[tuple[list[int], tuple[list[str], list[str]], tuple]]
-                     ) -> list[Site]:
+    def _score_sites(self, jobs: list[tuple[list[int], tuple[list[str], list[str]], tuple]]) -> list[Site]:
         """Score sites, each given as (the sentence's word positions, its n-gram window (``left``: the
         last two words before it, after "<s>"; ``right``: the first two after it, before "</s>"; see
         ``_window``), its raw site (first and last word position, written text, candidates))."""

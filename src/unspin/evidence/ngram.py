@@ -57,11 +57,10 @@ class NGramLM:
         window log-probability ``base[i]`` and its candidates' ``scores[bounds[i]:bounds[i + 1]]``,
         all in one compiled call."""
         n = len(sites)
-        written = [w for _, middle, _, _ in sites for w in middle]
+        written_flat, written_lengths = self.encode([middle for _, middle, _, _ in sites])
         n_cands = np.array([len(enc[1]) for _, _, enc, _ in sites], dtype=np.int64)
-        flat = np.concatenate([self.ids(written)] + [enc[0] for _, _, enc, _ in sites])
-        lengths = np.concatenate([np.array([len(m) for _, m, _, _ in sites], dtype=np.int64)]
-                                 + [enc[1] for _, _, enc, _ in sites])
+        flat = np.concatenate([written_flat] + [enc[0] for _, _, enc, _ in sites])
+        lengths = np.concatenate([written_lengths] + [enc[1] for _, _, enc, _ in sites])
         ctx_of = np.concatenate([np.arange(n), np.repeat(np.arange(n), n_cands)])
         out = self._score([(left, right) for left, _, _, right in sites], ctx_of, flat, lengths)
         bounds = np.zeros(n + 1, dtype=np.int64)

@@ -182,7 +182,7 @@ def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_nex
     longest = 0
     for k in range(n):
         longest = max(longest, offsets[k + 1] - offsets[k])
-    seq = np.empty(4 + longest, dtype=np.int64)
+    seq = np.empty(lefts.shape[1] + rights.shape[1] + longest, dtype=np.int64)
     # The common case (a one-word middle with two known words either side) shares its searches:
     # the bigram found for P(c | ll l1) gives the back-off of "l1 c", the one for P(r1 | l1 c) that
     # of "c r1", and what depends on the context alone is looked up once per run of middles in it.

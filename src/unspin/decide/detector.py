@@ -19,7 +19,7 @@ from numba import njit
 
 from unspin.decide.mlp import SiteMLP
 from unspin.doc import Doc, Evidence, Span
-from unspin.evidence import LanguageModel, default_ngram_lm, zipf
+from unspin.evidence import LanguageModel, TopicModel, default_ngram_lm, default_topic_model, zipf
 from unspin.evidence.ngram import OOV_LOGPROB
 from unspin.lexicon import Lexicon, Relation, default_lexicon, lemma_and_tags, relation_of
 from unspin.tokenize import sentences
@@ -32,13 +32,17 @@ them us my your his our their not no so than then there here what which who whom
 how all any each both few more most other some such only own same too very can will just should would
 could may might must shall also into over under about after before up down out off again further once
 s t don doesn didn isn aren wasn weren hasn haven hadn won wouldn said says""".split())
+# Not a content word's original either, unless WordNet links them. "said" is one: it is skipped
+# as a written word (too common to be worth a flag) but is the commonest original of all in news.
+FUNCTION_WORDS = STOPWORDS - {"said", "says"}
 MAX_PHRASE = 4
 
+TOPIC_FEATURES = ("topic_known", "topic_written", "topic_best_gain", "topic_gain")  # TopicModel.site_fits
 FEATURES = (
     "lm_gain", "context_gain", "zipf_written", "zipf_delta", "rel_wn_first", "rel_wn_any", "rel_moby",
     "rel_filler", "log_candidates", "is_phrase", "written_surprise", "written_oov", "sentence_initial",
     "gain_margin", "written_posterior", "bayes_gain", "log_rank", "doc_bayes", "doc_odd_share",
-)
+) + TOPIC_FEATURES
 DOC_FEATURES = ("density", "mean_top", "max_prob", "log_words")
 
 
@@ -149,9 +153,10 @@ class Detector:
 
     def __init__(self, lexicon: Lexicon | None = None, lm: LanguageModel | None = None,
                  model: DecisionModel | None = None, max_candidates: int = 100, passes: int = 2,
-                 rescorer: "Rescorer | None" = None, shortlist_size: int = 3):
+                 rescorer: "Rescorer | None" = None, shortlist_size: int = 3, topic: TopicModel | None = None):
         self.lexicon = lexicon or default_lexicon()
         self.lm = lm or default_ngram_lm()
+        self.topic = topic or default_topic_model(STOPWORDS)
         self.model = model or DecisionModel.load()
         self.max_candidates = max_candidates
         self.passes = passes
@@ -177,15 +182,21 @@ class Detector:
         ("composed dedication" -> "written commitment" is found as a pair).
         """
         plans = []  # per sentence: word positions, the n-gram model's words, raw sites, their windows
+        doc_words: list[str] = []  # the document's words (n-gram forms), for topic contexts
+        spans = []  # every raw site's (first, last) position in doc_words
         for sent in sentences(doc):
             words = [i for i in sent if doc.tokens[i].is_word or doc.tokens[i].protected == "number"]
             raw = self._raw_sites(doc, words) if words else []
+            lm_words = [_lm_form(doc.tokens[i].text) for i in words]
             if raw:
-                lm_words = [_lm_form(doc.tokens[i].text) for i in words]
                 plans.append((words, lm_words, raw, [_window(lm_words, a, b, {}) for a, b, *_ in raw]))
+                spans.extend((len(doc_words) + a, len(doc_words) + b) for a, b, *_ in raw)
+            doc_words.extend(lm_words)
+        contexts = iter(self.topic.contexts(doc_words, spans))
+        raw_contexts = [[next(contexts) for _ in raw] for _, _, raw, _ in plans]
         # Every site of the document is scored in one batch (one compiled call per pass).
-        scored = iter(self._score_sites([(words, win, r) for words, _, raw, windows in plans
-                                         for win, r in zip(windows, raw)]))
+        scored = iter(self._score_sites([(words, win, r, ctx) for (words, _, raw, windows), ctxs in
+                                         zip(plans, raw_contexts) for win, r, ctx in zip(windows, raw, ctxs)]))
         per_plan = [[next(scored) for _ in raw] for _, _, raw, _ in plans]
         stats = _doc_stats([s for sites in per_plan for s in sites])
         for sites in per_plan:
@@ -206,7 +217,7 @@ class Detector:
                     win = _window(lm_words, r[0], r[1], replaced)
                     if win != windows[k]:
                         windows[k] = win
-                        jobs.append((words, win, r))
+                        jobs.append((words, win, r, raw_contexts[p][k]))
                         where.append((p, k))
             active = still
             if not jobs:
@@ -254,8 +265,8 @@ class Detector:
             if len(table) > 200_000:
                 table.clear()
             cands = make()
-            cset = table[key] = (_CandidateSet(cands, self.lexicon.forward, getattr(self.lm, "encode", None))
-                                 if cands else None)
+            cset = table[key] = (_CandidateSet(cands, self.lexicon.forward, getattr(self.lm, "encode", None),
+                                               self.topic.rows) if cands else None)
         return cset
 
     def _word_candidates(self, text: str) -> list:
@@ -263,8 +274,13 @@ class Detector:
         # A content word's original is a content word, unless WordNet links them in some sense
         # (WordNet-driven spinners do write "astatine" for "at").
         cands = [c for c in self.lexicon.candidates(text)
-                 if c.text not in STOPWORDS or c.bits & _WN_ANY]
-        return cands[: self.max_candidates]
+                 if c.text not in FUNCTION_WORDS or c.bits & _WN_ANY]
+        if len(cands) > self.max_candidates:
+            # The most frequent candidates are kept (the order among them is the lexicon's): an
+            # original is a word of the source text, which favours common words.
+            keep = set(sorted(range(len(cands)), key=lambda k: -zipf(cands[k].text))[: self.max_candidates])
+            cands = [c for k, c in enumerate(cands) if k in keep]
+        return cands
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
@@ -301,30 +317,39 @@ class Detector:
                         out.append((a, a + n - 1, written, cset))
         return out
 
-    def _score_sites(self, jobs: list[tuple[list[int], tuple[list[str], list[str]], tuple]]) -> list[Site]:
+    def _score_sites(self, jobs: list[tuple[list[int], tuple[list[str], list[str]], tuple, np.ndarray]]) -> list[Site]:
         """Score sites, each given as (the sentence's word positions, its n-gram window (``left``: the
         last two words before it, after "<s>"; ``right``: the first two after it, before "</s>"; see
-        ``_window``), its raw site (first and last word position, written text, candidates))."""
+        ``_window``), its raw site (first and last word position, written text, candidates), its
+        topic context vector (``TopicModel.contexts``))."""
         if not jobs:
             return []
         lm = self.lm
-        w_forms = [_lm_form(written).split() for _, _, (_, _, written, _) in jobs]
-        csets = [r[3] for _, _, r in jobs]
+        w_forms = [_lm_form(written).split() for _, _, (_, _, written, _), _ in jobs]
+        csets = [r[3] for _, _, r, _ in jobs]
         if all(c.encoded is not None for c in csets):
-            base, scores, bounds = lm.sites_logprobs([(left, wf, c.encoded, right) for (_, (left, right), _), wf, c
+            base, scores, bounds = lm.sites_logprobs([(left, wf, c.encoded, right) for (_, (left, right), _, _), wf, c
                                                       in zip(jobs, w_forms, csets)])
         else:  # a language model without a batch interface
-            base = np.array([lm.window_logprob(left, wf, right) for (_, (left, right), _), wf in zip(jobs, w_forms)])
-            scores = np.array([lm.window_logprob(left, list(m), right) for (_, (left, right), _), c in zip(jobs, csets)
+            base = np.array([lm.window_logprob(left, wf, right) for (_, (left, right), _, _), wf in zip(jobs, w_forms)])
+            scores = np.array([lm.window_logprob(left, list(m), right) for (_, (left, right), _, _), c in zip(jobs, csets)
                                for m in c.forms], dtype=float)
             bounds = np.cumsum([0] + [len(c.texts) for c in csets])
         log_fanout = np.concatenate([c.log_fanout for c in csets])
         stats = _sites_stats(scores, bounds, base, log_fanout, self.shortlist_size)
+        # How well the written wording, the best candidate of all and the n-gram model's choice fit
+        # the topic of the words around each site.
+        topic = self.topic
+        fits = topic.site_fits(np.array([ctx for *_, ctx in jobs]), topic.rows(w_forms),
+                               np.concatenate([c.topic_rows for c in csets]), np.asarray(bounds), stats[0])
         out = []
-        for (words, (left, right), (a, b, written, cset)), wf, base_i, kbest, best_score, second, log_all, bayes, \
-                n_better, top in zip(jobs, w_forms, base.tolist(), *(x.tolist() for x in stats)):
-            out.append(self._site(words, right, a, b, written, cset, wf, base_i, kbest, best_score, second, log_all,
-                                  bayes, n_better, top))
+        for (words, (left, right), (a, b, written, cset), _), wf, base_i, kbest, best_score, second, log_all, \
+                bayes, n_better, top, fit in zip(jobs, w_forms, base.tolist(), *(x.tolist() for x in stats),
+                                                 fits.tolist()):
+            site = self._site(words, right, a, b, written, cset, wf, base_i, kbest, best_score, second, log_all,
+                              bayes, n_better, top)
+            site.features.update(zip(TOPIC_FEATURES, fit))
+            out.append(site)
         return out
 
     def _site(self, words: list[int], right: list[str], a: int, b: int, written: str, cset: "_CandidateSet",
@@ -380,12 +405,13 @@ class _CandidateSet:
 
     # Plain tuples of strings and numbers throughout: the garbage collector stops tracking those, and
     # a long scan holds a couple of hundred thousand of these sets.
-    __slots__ = ("texts", "forms", "encoded", "log_fanout", "rel_bits", "log_candidates", "_cased")
+    __slots__ = ("texts", "forms", "encoded", "topic_rows", "log_fanout", "rel_bits", "log_candidates", "_cased")
 
-    def __init__(self, cands: list, forward: dict, encode: Callable | None = None):
+    def __init__(self, cands: list, forward: dict, encode: Callable | None, topic_rows: Callable):
         self.texts = tuple(c.text for c in cands)
         self.forms = tuple(tuple(_lm_form(t).split()) for t in self.texts)
         self.encoded = encode(self.forms) if encode is not None else None  # the LM's own form of them
+        self.topic_rows = topic_rows(self.forms)  # their rows in the topic model's table
         fanout = np.array([len(forward.get(c.lemma, ())) or 1 for c in cands], dtype=float)
         self.log_fanout = np.log(fanout)
         self.rel_bits = tuple(c.bits for c in cands)

@@ -113,10 +113,11 @@ class Lexicon:
         reverse = self.reverse
         analyses = lemma_and_tags(low)
         inflected_only = bool(analyses) and all(lemma != low for lemma, _ in analyses)
-        if not inflected_only:
-            for pair in reverse.get(low, ()):
-                if pair[0] not in found:
-                    found[pair[0]] = pair
+        # The written form listed verbatim under an original ("leading" under government, "rolling"
+        # under full): that original, as is, even when the written form looks inflected.
+        for pair in reverse.get(low, ()):
+            if pair[0] not in found:
+                found[pair[0]] = pair
         for lemma, tag in analyses:
             # Moby lists some inflected forms as entries of their own ("soldiers" under "troop").
             sources = reverse.get(lemma, ()) + (reverse.get(low, ()) if inflected_only else ())

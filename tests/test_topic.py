@@ -1,0 +1,88 @@
+"""Topic fit: word vectors, context windows, and the detector's candidate rules that feed it."""
+import numpy as np
+import pytest
+
+from unspin.decide import Detector
+from unspin.decide.detector import STOPWORDS
+from unspin.evidence import TopicModel, default_topic_model
+from unspin.evidence.frequency import zipf
+
+
+@pytest.fixture(scope="module")
+def topic():
+    return default_topic_model(STOPWORDS)
+
+
+def test_context_is_the_mean_of_the_words_either_side_without_the_site():
+    words = ["a", "b", "c", "d", "e", "f"]
+    vecs = np.eye(6, dtype=np.float32)
+    tm = TopicModel(words, vecs, window=2, ignore=frozenset({"e"}))
+    ctx = tm.contexts(words, [(2, 2), (0, 1), (5, 5)])
+    # site "c": a, b before it, d and (ignored) e after it
+    np.testing.assert_allclose(ctx[0], np.array([1, 1, 0, 1, 0, 0]) / np.sqrt(3), atol=1e-6)
+    np.testing.assert_allclose(ctx[1], np.array([0, 0, 1, 1, 0, 0]) / np.sqrt(2), atol=1e-6)
+    np.testing.assert_allclose(ctx[2], np.array([0, 0, 0, 1, 0, 0]), atol=1e-6)  # only d: e is ignored
+    assert tm.contexts(["zz", "e"], [(0, 0)]).tolist() == [[0.0] * 6]  # nothing known: a zero row
+    assert tm.vector(["e", "zz"]) is None
+
+
+def test_vectors_know_the_topic_of_a_sentence(topic):
+    words = "the troops advanced on the rebel positions after the general gave the order".split()
+    ctx = topic.contexts(words, [(words.index("advanced"),) * 2])[0]
+    fit = {w: float(topic.vector([w]) @ ctx) for w in ("advanced", "progressed", "soldiers", "recipe")}
+    assert fit["soldiers"] > fit["recipe"] + 0.3
+    rows = topic.rows([("soldiers",), ("of", "the"), ("troops", "zzqx"), ("armed", "forces")])
+    assert rows[1] == -1 and rows[2] == topic.index["troops"]  # function and unknown words add nothing
+    assert rows[3] == topic.row(["armed", "forces"]) >= len(topic.index)  # a phrase: a row of its own, once
+    np.testing.assert_allclose(np.linalg.norm(topic.table[rows[rows >= 0]], axis=1), 1.0, atol=1e-5)
+
+
+def test_site_fits_match_plain_cosines():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(30)]
+    tm = TopicModel(words, rng.normal(size=(30, 8)).astype(np.float32), window=3)
+    ctx = tm.contexts(words, [(5, 5), (10, 11), (20, 20)])
+    ctx[2] = 0.0  # a site without context: zeros
+    cands = np.array([1, -1, 7, 2, 3, -1, -1])
+    bounds = np.array([0, 3, 5, 7])
+    out = tm.site_fits(ctx, np.array([4, 9, 12]), cands, bounds, np.array([2, 1, 0]))
+    t = tm.table
+    fit_w = t[4] @ ctx[0]
+    np.testing.assert_allclose(out[0], [1, fit_w, max(t[1] @ ctx[0], t[7] @ ctx[0]) - fit_w, t[7] @ ctx[0] - fit_w],
+                               atol=1e-5)
+    fit_w = t[9] @ ctx[1]
+    np.testing.assert_allclose(out[1], [1, fit_w, max(t[2] @ ctx[1], t[3] @ ctx[1]) - fit_w, t[3] @ ctx[1] - fit_w],
+                               atol=1e-5)
+    assert out[2].tolist() == [0, 0, 0, 0]
+    out = tm.site_fits(ctx[:1], np.array([4]), np.array([-1, -1]), np.array([0, 2]), np.array([0]))
+    np.testing.assert_allclose(out[0], [1, t[4] @ ctx[0], 0, 0], atol=1e-6)  # no candidate known: no gain
+
+
+def test_detector_sites_carry_topic_features():
+    from unspin.tokenize import tokenize
+
+    det = Detector(passes=1)
+    doc = tokenize("Leaders who satisfied in Geneva on Monday said they had made progress on a deal.")
+    site = next(s for s in det.sites(doc) if s.written == "satisfied")
+    assert site.features["topic_known"] == 1.0
+    assert -1.0 <= site.features["topic_written"] <= 1.0
+    assert site.features["topic_best_gain"] >= site.features["topic_gain"]
+
+
+def test_said_is_a_candidate_original_but_never_a_site():
+    from unspin.tokenize import tokenize
+
+    det = Detector(passes=1)
+    assert "said" in {c.text for c in det._word_candidates("formulated")}  # a Moby-only link
+    doc = tokenize("The minister said the talks had stalled, officials stated.")
+    written = {s.written for s in det.sites(doc)}
+    assert "stated" in written and "said" not in written
+
+
+def test_a_long_candidate_list_keeps_its_most_frequent_words():
+    det = Detector(passes=1, max_candidates=20)
+    full = [c.text for c in det.lexicon.candidates("expected")]
+    kept = [c.text for c in det._word_candidates("expected")]
+    assert len(full) > 20 and len(kept) == 20
+    assert kept == [t for t in full if t in set(kept)]  # the lexicon's order among those kept
+    assert min(zipf(t) for t in kept) >= max(zipf(t) for t in full if t not in set(kept))

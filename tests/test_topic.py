@@ -41,21 +41,20 @@ def test_site_fits_match_plain_cosines():
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(30)]
     tm = TopicModel(words, rng.normal(size=(30, 8)).astype(np.float32), window=3)
-    ctx = tm.contexts(words, [(5, 5), (10, 11), (20, 20)])
+    ctx = tm.contexts(words, [(5, 5), (10, 11), (20, 20), (25, 25)])
     ctx[2] = 0.0  # a site without context: zeros
-    cands = np.array([1, -1, 7, 2, 3, -1, -1])
-    bounds = np.array([0, 3, 5, 7])
-    out = tm.site_fits(ctx, np.array([4, 9, 12]), cands, bounds, np.array([2, 1, 0]))
+    cands = np.array([1, -1, 7, 2, 3, -1, -1, -1, -1])
+    bounds = np.array([0, 3, 5, 7, 9])
+    out, fits = tm.site_fits(ctx, np.array([4, 9, 12, 13]), cands, bounds)
     t = tm.table
-    fit_w = t[4] @ ctx[0]
-    np.testing.assert_allclose(out[0], [1, fit_w, max(t[1] @ ctx[0], t[7] @ ctx[0]) - fit_w, t[7] @ ctx[0] - fit_w],
-                               atol=1e-5)
-    fit_w = t[9] @ ctx[1]
-    np.testing.assert_allclose(out[1], [1, fit_w, max(t[2] @ ctx[1], t[3] @ ctx[1]) - fit_w, t[3] @ ctx[1] - fit_w],
-                               atol=1e-5)
-    assert out[2].tolist() == [0, 0, 0, 0]
-    out = tm.site_fits(ctx[:1], np.array([4]), np.array([-1, -1]), np.array([0, 2]), np.array([0]))
-    np.testing.assert_allclose(out[0], [1, t[4] @ ctx[0], 0, 0], atol=1e-6)  # no candidate known: no gain
+    c1, c7 = t[1] @ ctx[0], t[7] @ ctx[0]
+    np.testing.assert_allclose(out[0], [1, t[4] @ ctx[0], max(c1, c7) - t[4] @ ctx[0]], atol=1e-5)
+    np.testing.assert_allclose(fits[:3], [c1, (c1 + c7) / 2, c7], atol=1e-5)  # unknown: the site's mean
+    c2, c3 = t[2] @ ctx[1], t[3] @ ctx[1]
+    np.testing.assert_allclose(out[1], [1, t[9] @ ctx[1], max(c2, c3) - t[9] @ ctx[1]], atol=1e-5)
+    assert out[2].tolist() == [0, 0, 0] and fits[5:7].tolist() == [0, 0]  # no context: nothing
+    np.testing.assert_allclose(out[3], [1, t[13] @ ctx[3], 0], atol=1e-5)  # no candidate known: no gain
+    assert fits[7:].tolist() == [0, 0]
 
 
 def test_detector_sites_carry_topic_features():

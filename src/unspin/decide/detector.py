@@ -59,7 +59,7 @@ class Site:
     probability: float = 0.0
     # Tuples of strings: shared with the candidate memo, and out of the garbage collector's view.
     candidates: tuple[str, ...] = ()  # every candidate original, case-matched
-    shortlist: tuple[str, ...] = ()  # the n-gram model's best few, best first
+    shortlist: tuple[str, ...] = ()  # the best few for restoration (n-gram, topic, fan-out), best first
 
 
 @dataclass
@@ -153,7 +153,8 @@ class Detector:
 
     def __init__(self, lexicon: Lexicon | None = None, lm: LanguageModel | None = None,
                  model: DecisionModel | None = None, max_candidates: int = 100, passes: int = 2,
-                 rescorer: "Rescorer | None" = None, shortlist_size: int = 3, topic: TopicModel | None = None):
+                 rescorer: "Rescorer | None" = None, shortlist_size: int = 3, topic: TopicModel | None = None,
+                 restore_topic: float = 4.0, restore_fanout: float = 1.0):
         self.lexicon = lexicon or default_lexicon()
         self.lm = lm or default_ngram_lm()
         self.topic = topic or default_topic_model(STOPWORDS)
@@ -162,6 +163,8 @@ class Detector:
         self.passes = passes
         self.rescorer = rescorer
         self.shortlist_size = shortlist_size
+        self.restore_topic = restore_topic
+        self.restore_fanout = restore_fanout
         # Candidate sets with their per-candidate static data, memoised per written form (the
         # lexicon's candidate lists are memoised too; a batch meets the same words again and again).
         self._word_sets: dict[str, _CandidateSet | None] = {}
@@ -335,20 +338,26 @@ class Detector:
             scores = np.array([lm.window_logprob(left, list(m), right) for (_, (left, right), _, _), c in zip(jobs, csets)
                                for m in c.forms], dtype=float)
             bounds = np.cumsum([0] + [len(c.texts) for c in csets])
+        bounds = np.asarray(bounds)
         log_fanout = np.concatenate([c.log_fanout for c in csets])
-        stats = _sites_stats(scores, bounds, base, log_fanout, self.shortlist_size)
-        # How well the written wording, the best candidate of all and the n-gram model's choice fit
-        # the topic of the words around each site.
-        topic = self.topic
-        fits = topic.site_fits(np.array([ctx for *_, ctx in jobs]), topic.rows(w_forms),
-                               np.concatenate([c.topic_rows for c in csets]), np.asarray(bounds), stats[0])
+        # How well the written wording and each candidate fit the topic of the words around the site.
+        topic_rows = np.concatenate([c.topic_rows for c in csets])
+        site_fit, cand_fit = self.topic.site_fits(np.array([ctx for *_, ctx in jobs]), self.topic.rows(w_forms),
+                                                  topic_rows, bounds)
+        # Restoration ranks candidates by a noisy channel: how the context reads with each (n-gram),
+        # how it fits the topic, and how likely a spinner was to write this word for it (1 / fan-out).
+        restore = scores + self.restore_topic * cand_fit - self.restore_fanout * log_fanout
+        stats = _sites_stats(scores, bounds, base, log_fanout, self.shortlist_size, restore)
+        # The n-gram model's choice against the written wording, on topic (zero where either has no vector).
+        chosen = bounds[:-1] + stats[0]
+        topic_gain = np.where((site_fit[:, 0] > 0) & (topic_rows[chosen] >= 0), cand_fit[chosen] - site_fit[:, 1], 0.0)
         out = []
         for (words, (left, right), (a, b, written, cset), _), wf, base_i, kbest, best_score, second, log_all, \
-                bayes, n_better, top, fit in zip(jobs, w_forms, base.tolist(), *(x.tolist() for x in stats),
-                                                 fits.tolist()):
+                bayes, n_better, top, fit, gain in zip(jobs, w_forms, base.tolist(), *(x.tolist() for x in stats),
+                                                       site_fit.tolist(), topic_gain.tolist()):
             site = self._site(words, right, a, b, written, cset, wf, base_i, kbest, best_score, second, log_all,
                               bayes, n_better, top)
-            site.features.update(zip(TOPIC_FEATURES, fit))
+            site.features.update(zip(TOPIC_FEATURES, fit + [gain]))
             out.append(site)
         return out
 
@@ -382,7 +391,7 @@ class Detector:
             "log_rank": math.log1p(n_better),
         }
         cased = cset.cased(written)
-        return Site(words[a], words[b], written, cased[kbest], relation_of(rel), f,
+        return Site(words[a], words[b], written, cased[top[0]], relation_of(cset.rel_bits[top[0]]), f,
                     candidates=cased, shortlist=tuple(cased[k] for k in top if k >= 0))
 
     def _span(self, doc: Doc, s: Site) -> Span:
@@ -428,12 +437,12 @@ class _CandidateSet:
 
 
 @njit(cache=True)
-def _candidate_stats(scores, base, log_fanout, k):  # pragma: no cover - compiled
+def _candidate_stats(scores, base, log_fanout, k, rank):  # pragma: no cover - compiled
     """What the features need of a site's candidate scores, in one pass: the best (the first of
     equal best) and second-best scores, log of the summed probability of the written wording and
     all candidates, the Bayes evidence sum_c P(context | c) / fan-out(c) against the written
     wording (``np.logaddexp`` in order), how many candidates beat the written wording, and the
-    ``k`` best indices (ties in candidate order)."""
+    ``k`` best indices by ``rank`` (the restoration order; ties in candidate order)."""
     n = len(scores)
     kbest, best, second = 0, scores[0], -1e9
     for i in range(1, n):
@@ -466,7 +475,7 @@ def _candidate_stats(scores, base, log_fanout, k):  # pragma: no cover - compile
     for j in range(m):
         b = -1
         for i in range(n):
-            if not picked[i] and (b < 0 or scores[i] > scores[b]):
+            if not picked[i] and (b < 0 or rank[i] > rank[b]):
                 b = i
         picked[b] = True
         order[j] = b
@@ -474,9 +483,10 @@ def _candidate_stats(scores, base, log_fanout, k):  # pragma: no cover - compile
 
 
 @njit(cache=True)
-def _sites_stats(scores, bounds, base, log_fanout, k):  # pragma: no cover - compiled
+def _sites_stats(scores, bounds, base, log_fanout, k, rank):  # pragma: no cover - compiled
     """``_candidate_stats`` of many sites at once: site i's candidates are
-    ``scores[bounds[i]:bounds[i + 1]]``; the shortlists are rows of ``top``, padded with -1."""
+    ``scores[bounds[i]:bounds[i + 1]]`` (and ``rank[...]``); the shortlists are rows of ``top``,
+    padded with -1."""
     n = len(bounds) - 1
     kbest = np.empty(n, dtype=np.int64)
     best = np.empty(n, dtype=np.float64)
@@ -487,7 +497,7 @@ def _sites_stats(scores, bounds, base, log_fanout, k):  # pragma: no cover - com
     top = np.full((n, k), -1, dtype=np.int64)
     for i in range(n):
         lo, hi = bounds[i], bounds[i + 1]
-        kb, b, s2, la, ba, nb, order = _candidate_stats(scores[lo:hi], base[i], log_fanout[lo:hi], k)
+        kb, b, s2, la, ba, nb, order = _candidate_stats(scores[lo:hi], base[i], log_fanout[lo:hi], k, rank[lo:hi])
         kbest[i], best[i], second[i], log_all[i], bayes[i], n_better[i] = kb, b, s2, la, ba, nb
         top[i, :len(order)] = order
     return kbest, best, second, log_all, bayes, n_better, top

@@ -1,6 +1,6 @@
 """Neural re-scoring of candidate sites: the accurate profile, and the cascade gate in front of it.
 
-The fast detector proposes sites, candidates and an n-gram shortlist; this stage asks a neural
+The fast detector proposes sites, candidates and a restoration shortlist; this stage asks a neural
 language model (``unspin.evidence.neural``) how each reads in the whole left context, scores the
 shortlist exactly where it may matter, and decides with its own trained decision model
 (``decide/data/decision_accurate.json``, from ``scripts/train_decision.py --profile accurate``).

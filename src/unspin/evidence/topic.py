@@ -107,50 +107,57 @@ class TopicModel:
         norm = np.linalg.norm(ctx, axis=1, keepdims=True)
         return np.where(norm > 1e-6, ctx / np.maximum(norm, 1e-9), 0.0).astype(np.float32)
 
-    def site_fits(self, contexts: np.ndarray, written: np.ndarray, candidates: np.ndarray, bounds: np.ndarray,
-                  chosen: np.ndarray) -> np.ndarray:
-        """Per site (rows of ``contexts``; ``written``: the written wording's row; candidates
-        ``candidates[bounds[i]:bounds[i + 1]]``, rows; ``chosen``: the index of one of them):
-        (known, fit of the written wording, best candidate's fit minus it, chosen's fit minus it),
-        cosines. A site whose context or written wording has no vector gets zeros; a candidate
-        without one is skipped (its gain is zero)."""
-        return _site_fits(self.table, contexts, written, candidates, bounds, chosen)
+    def site_fits(self, contexts: np.ndarray, written: np.ndarray, candidates: np.ndarray,
+                  bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Topic fits (cosines) of many sites: site i has context ``contexts[i]``, written wording
+        row ``written[i]`` and candidate rows ``candidates[bounds[i]:bounds[i + 1]]``.
+
+        Returns per site (known, fit of the written wording, best candidate's fit minus it), zeros
+        where the context or the written wording has no vector; and per candidate its fit, where a
+        candidate without a vector gets the mean of its site's known candidates (0 if none), so that
+        it neither wins nor loses on topic alone."""
+        return _site_fits(self.table, contexts, written, candidates, bounds)
 
 
 @njit(cache=True)
-def _site_fits(table, contexts, written, candidates, bounds, chosen):  # pragma: no cover - compiled
+def _site_fits(table, contexts, written, candidates, bounds):  # pragma: no cover - compiled
     n, dim = contexts.shape
-    out = np.zeros((n, 4))
+    out = np.zeros((n, 3))
+    fits = np.zeros(len(candidates))
     for i in range(n):
-        w = written[i]
-        if w < 0:
-            continue
         norm = 0.0
-        fit_w = 0.0
         for d in range(dim):
             norm += contexts[i, d] * contexts[i, d]
-            fit_w += table[w, d] * contexts[i, d]
         if norm < 1e-6:
             continue
-        best = -np.inf
-        fit_chosen = fit_w
-        for j in range(bounds[i], bounds[i + 1]):
+        lo, hi = bounds[i], bounds[i + 1]
+        best, total, known = -np.inf, 0.0, 0
+        for j in range(lo, hi):
             c = candidates[j]
             if c < 0:
                 continue
             x = 0.0
             for d in range(dim):
                 x += table[c, d] * contexts[i, d]
+            fits[j] = x
             best = max(best, x)
-            if j - bounds[i] == chosen[i]:
-                fit_chosen = x
-        if best == -np.inf:
-            best = fit_w
+            total += x
+            known += 1
+        if known < hi - lo:
+            mean = total / known if known else 0.0
+            for j in range(lo, hi):
+                if candidates[j] < 0:
+                    fits[j] = mean
+        w = written[i]
+        if w < 0:
+            continue
+        fit_w = 0.0
+        for d in range(dim):
+            fit_w += table[w, d] * contexts[i, d]
         out[i, 0] = 1.0
         out[i, 1] = fit_w
-        out[i, 2] = best - fit_w
-        out[i, 3] = fit_chosen - fit_w
-    return out
+        out[i, 2] = (best if known else fit_w) - fit_w
+    return out, fits
 
 
 @lru_cache(maxsize=4)

@@ -65,3 +65,27 @@ def test_site_thresholds_keep_clean_text_within_the_flag_budget():
     assert lo < hi  # weaker evidence suffices inside a document judged spun
     flag = p_spun >= lo
     assert f1 > 0.5 and flag[y_spun == 1].mean() > 0.5
+
+
+def test_the_flag_budget_and_the_verdict_hold_in_each_genre():
+    td = load_training_script()
+    rng = np.random.default_rng(1)
+    # Clean news: 20,000 words and quiet; clean encyclopedia leads: 2,000 words and noisier.
+    p_news, p_leads = rng.uniform(0, 0.6, 1000), rng.uniform(0, 0.9, 200)
+    y_spun = (rng.uniform(size=1000) < 0.25).astype(float)
+    p_spun = np.where(y_spun == 1, rng.uniform(0.3, 1.0, 1000), rng.uniform(0, 0.6, 1000))
+    p = np.concatenate([p_news, p_leads, p_spun])
+    y = np.concatenate([np.zeros(1200), y_spun])
+    clean = np.concatenate([np.ones(1200, bool), np.zeros(1000, bool)])
+    genre = np.array(["news"] * 1000 + ["leads"] * 200 + ["news"] * 1000)
+    words = {"news": 20_000, "leads": 2_000}
+    judged_spun = np.zeros(len(p), bool)  # one threshold everywhere
+    hi, _, _ = td.choose_site_thresholds(p, y, clean, judged_spun, words, 2.0, genre)
+    assert (p_leads >= hi).sum() <= 4  # 2 per 1,000 of the leads' own 2,000 words
+    pooled_hi, _, _ = td.choose_site_thresholds(p, y, clean, judged_spun, 22_000, 2.0)
+    assert (p_leads >= pooled_hi).sum() > 4  # pooled, the news words would hide them
+
+    doc_p = np.array([0.1, 0.2, 0.95, 0.3] + [0.1] * 30 + [0.99] * 10)
+    spun = np.array([False] * 34 + [True] * 10)
+    g = np.array(["leads"] * 4 + ["news"] * 30 + ["news"] * 10)
+    assert td.doc_threshold(doc_p, spun, g, 0.03) > 0.95  # the leads' one clean document at 0.95 stays clean

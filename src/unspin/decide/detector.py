@@ -42,7 +42,7 @@ FEATURES = (
     "lm_gain", "context_gain", "zipf_written", "zipf_delta", "rel_wn_first", "rel_wn_any", "rel_moby",
     "rel_filler", "log_candidates", "is_phrase", "written_surprise", "written_oov", "sentence_initial",
     "gain_margin", "written_posterior", "bayes_gain", "log_rank", "doc_bayes", "doc_odd_share",
-) + TOPIC_FEATURES
+) + TOPIC_FEATURES + ("doc_topic", "topic_rel")
 DOC_FEATURES = ("density", "mean_top", "max_prob", "log_words")
 
 
@@ -248,8 +248,10 @@ class Detector:
     # -- internals ------------------------------------------------------------------------
     def _probabilities(self, sites: list[Site], stats: dict[str, float]) -> None:
         for s in sites:
-            s.features.update(stats)
-            s.probability = self.model.site_probability(s.features)
+            f = s.features
+            f.update(stats)
+            f["topic_rel"] = f["topic_written"] - stats["doc_topic"] if f["topic_known"] else 0.0
+            s.probability = self.model.site_probability(f)
 
     def _replacements(self, words: list[int], sites: list[Site]) -> dict[int, str]:
         replaced: dict[int, str] = {}
@@ -543,11 +545,14 @@ def doc_features(doc: Doc, sites: Sequence[Site]) -> dict[str, float]:
 
 
 def _doc_stats(sites: Sequence[Site]) -> dict[str, float]:
-    """How odd the document is as a whole: mean Bayes gain and the share of clearly odd sites."""
+    """How odd the document is as a whole: mean Bayes gain, the share of clearly odd sites, and how
+    well its suspect wordings fit their topic on average (a site is judged against that too)."""
     if not sites:
-        return {"doc_bayes": 0.0, "doc_odd_share": 0.0}
+        return {"doc_bayes": 0.0, "doc_odd_share": 0.0, "doc_topic": 0.0}
     gains = _clipped(sites, "bayes_gain")
-    return {"doc_bayes": float(np.mean(gains)), "doc_odd_share": float(np.mean([g > 2.0 for g in gains]))}
+    fits = [s.features["topic_written"] for s in sites if s.features["topic_known"]]
+    return {"doc_bayes": float(np.mean(gains)), "doc_odd_share": float(np.mean([g > 2.0 for g in gains])),
+            "doc_topic": float(np.mean(fits)) if fits else 0.0}
 
 
 def _clipped(sites: Sequence[Site], feature: str) -> list[float]:

@@ -165,8 +165,8 @@ class Detector:
         self.shortlist_size = shortlist_size
         self.restore_topic = restore_topic
         self.restore_fanout = restore_fanout
-        # Candidate sets with their per-candidate static data, memoised per written form (the
-        # lexicon's candidate lists are memoised too; a batch meets the same words again and again).
+        # Candidate sets with their per-candidate static data, memoised per written form (a batch
+        # meets the same words again and again).
         self._word_sets: dict[str, _CandidateSet | None] = {}
         self._phrase_sets: dict[tuple, _CandidateSet | None] = {}
 

@@ -135,16 +135,15 @@ def document_rows(items: list[dict], probs: np.ndarray) -> np.ndarray:
 
 def choose_site_thresholds(p: np.ndarray, y: np.ndarray, clean: np.ndarray, spun_doc: np.ndarray,
                            clean_words: int | dict, max_flags: float,
-                           genre: np.ndarray | None = None, floor: float = 0.1) -> tuple[float, float, float]:
+                           genre: np.ndarray | None = None) -> tuple[float, float, float]:
     """(threshold, threshold in documents judged spun, dev site F1): the pair with the best F1 on dev
     that keeps clean text at or under ``max_flags`` per 1,000 words. A document judged spun is full of
     substitutions, so a weaker site is enough there; the verdict comes from the document model.
 
     With ``genre`` (each site's corpus) and ``clean_words`` per genre, the budget holds in every genre
     on its own: pooled, the long news articles' clean words would hide the short encyclopedia
-    leads' false flags. ``floor``: the lowest threshold tried (a clean document misjudged as spun
-    gets every site above the lower threshold flagged)."""
-    grid = np.round(np.arange(floor, 0.97, 0.02), 2)
+    leads' false flags."""
+    grid = np.round(np.arange(0.1, 0.97, 0.02), 2)
     if genre is None:
         genre = np.zeros(len(p), dtype=int)
         clean_words = {0: clean_words}
@@ -180,7 +179,6 @@ def main() -> None:
     ap.add_argument("--dev-per-corpus", type=int, default=None, help="default: 150 fast, 25 accurate")
     ap.add_argument("--max-clean-flags", type=float, default=2.0, help="per 1,000 clean words, on dev")
     ap.add_argument("--max-clean-fpr", type=float, default=0.03, help="share of clean dev docs called spun")
-    ap.add_argument("--min-site-threshold", type=float, default=0.1, help="lowest site threshold tried")
     ap.add_argument("--profile", choices=("fast", "accurate"), default="fast")
     ap.add_argument("--site-model", choices=("logistic", "mlp"), default="logistic")
     ap.add_argument("--cache", default=None, help="folder for computed site features (reused; see collect)")
@@ -238,7 +236,7 @@ def main() -> None:
     site_genre = np.repeat(doc_genre, per_site)
     clean_words = {g: sum(d["n_words"] for d in dev if not d["spun"] and d["corpus"] == g) for g in CORPORA_USED}
     hi, lo, f1 = choose_site_thresholds(pd_, yd, clean_mask, judged_spun, clean_words, a.max_clean_flags,
-                                        site_genre, a.min_site_threshold)
+                                        site_genre)
     model.site_threshold, model.site_threshold_spun = round(hi, 2), round(lo, 2)
     print(f"site thresholds {model.site_threshold} / {model.site_threshold_spun} in documents judged spun "
           f"(dev site F1 {f1:.3f})", file=sys.stderr)

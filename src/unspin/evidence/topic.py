@@ -70,8 +70,7 @@ class TopicModel:
 
     def rows(self, wordings: Sequence[Sequence[str]]) -> np.ndarray:
         """``row`` of each wording, as an array."""
-        get, row = self.index.get, self.row
-        return np.array([get(w[0], -1) if len(w) == 1 else row(w) for w in wordings], dtype=np.int64)
+        return np.array([self.row(w) for w in wordings], dtype=np.int64)
 
     def vector(self, words: Sequence[str]) -> np.ndarray | None:
         """The unit vector of a wording, or ``None``."""
@@ -120,15 +119,21 @@ class TopicModel:
 
 
 @njit(cache=True)
+def _dot(a, b):  # pragma: no cover - compiled
+    x = 0.0
+    for d in range(len(a)):
+        x += a[d] * b[d]
+    return x
+
+
+@njit(cache=True)
 def _site_fits(table, contexts, written, candidates, bounds):  # pragma: no cover - compiled
-    n, dim = contexts.shape
+    n = len(contexts)
     out = np.zeros((n, 3))
     fits = np.zeros(len(candidates))
     for i in range(n):
-        norm = 0.0
-        for d in range(dim):
-            norm += contexts[i, d] * contexts[i, d]
-        if norm < 1e-6:
+        ctx = contexts[i]
+        if _dot(ctx, ctx) < 1e-6:
             continue
         lo, hi = bounds[i], bounds[i + 1]
         best, total, known = -np.inf, 0.0, 0
@@ -136,9 +141,7 @@ def _site_fits(table, contexts, written, candidates, bounds):  # pragma: no cove
             c = candidates[j]
             if c < 0:
                 continue
-            x = 0.0
-            for d in range(dim):
-                x += table[c, d] * contexts[i, d]
+            x = _dot(table[c], ctx)
             fits[j] = x
             best = max(best, x)
             total += x
@@ -151,9 +154,7 @@ def _site_fits(table, contexts, written, candidates, bounds):  # pragma: no cove
         w = written[i]
         if w < 0:
             continue
-        fit_w = 0.0
-        for d in range(dim):
-            fit_w += table[w, d] * contexts[i, d]
+        fit_w = _dot(table[w], ctx)
         out[i, 0] = 1.0
         out[i, 1] = fit_w
         out[i, 2] = (best if known else fit_w) - fit_w

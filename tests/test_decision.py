@@ -89,3 +89,15 @@ def test_the_flag_budget_and_the_verdict_hold_in_each_genre():
     spun = np.array([False] * 34 + [True] * 10)
     g = np.array(["leads"] * 4 + ["news"] * 30 + ["news"] * 10)
     assert td.doc_threshold(doc_p, spun, g, 0.03) > 0.95  # the leads' one clean document at 0.95 stays clean
+
+
+def test_a_new_suggestion_brings_its_own_relation():
+    """The neural rescorer may pick another candidate than the n-gram one: the explanation must then
+    name that candidate's relation to the written word, not the first one's."""
+    from unspin.decide.detector import Site
+    from unspin.lexicon import Relation
+
+    site = Site(3, 3, "satisfied", "pleased", Relation.MOBY, candidates=("pleased", "met"),
+                relations=(int(Relation.MOBY), int(Relation.WN_ANY | Relation.WN_FIRST)))
+    site.suggest("met")
+    assert site.suggestion == "met" and site.relation == Relation.WN_ANY | Relation.WN_FIRST

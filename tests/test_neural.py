@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLE, run_cli
+from unspin.evidence import zipf
 from unspin.evidence.neural import NeuralUnavailable, SiteQuery, neural_available
 
 if not neural_available():
@@ -81,6 +82,7 @@ def test_accurate_profile_on_the_example():
     assert found.get("has actually") == "has" and found.get("in between") == "between"
     for s in report.spans:
         assert text[s.start:s.end] == s.text
+        assert s.evidence.zipf_suggestion == zipf(s.suggestion)  # evidence of the suggestion shown
 
 
 def test_cascade_keeps_clean_text_on_the_fast_path():

@@ -60,6 +60,12 @@ class Site:
     # Tuples of strings: shared with the candidate memo, and out of the garbage collector's view.
     candidates: tuple[str, ...] = ()  # every candidate original, case-matched
     shortlist: tuple[str, ...] = ()  # the best few for restoration (n-gram, topic, fan-out), best first
+    relations: tuple[int, ...] = ()  # each candidate's Relation bits, aligned with ``candidates``
+
+    def suggest(self, suggestion: str) -> None:
+        """Make one of the candidates the suggestion, with its own relation to the written form."""
+        self.suggestion = suggestion
+        self.relation = relation_of(self.relations[self.candidates.index(suggestion)])
 
 
 @dataclass
@@ -394,13 +400,13 @@ class Detector:
         }
         cased = cset.cased(written)
         return Site(words[a], words[b], written, cased[top[0]], relation_of(cset.rel_bits[top[0]]), f,
-                    candidates=cased, shortlist=tuple(cased[k] for k in top if k >= 0))
+                    candidates=cased, shortlist=tuple(cased[k] for k in top if k >= 0), relations=cset.rel_bits)
 
     def _span(self, doc: Doc, s: Site) -> Span:
         start, end = doc.tokens[s.first].start, doc.tokens[s.last].end
         f = s.features
         ev = Evidence(lm_gain=f["lm_gain"], context_gain=f["context_gain"], zipf_written=f["zipf_written"],
-                      zipf_suggestion=f["zipf_written"] + f["zipf_delta"], relation=_relation_name(s.relation),
+                      zipf_suggestion=zipf(s.suggestion), relation=_relation_name(s.relation),
                       n_candidates=int(round(math.expm1(f["log_candidates"]))),
                       neural_gain=f["nn_gain"] if f.get("nn_exact") else None)
         return Span(start, end, doc.text[start:end], s.suggestion, s.probability, ev)

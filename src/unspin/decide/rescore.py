@@ -107,7 +107,7 @@ class NeuralRescorer:
             f["nn_gain"] = _clip(float(cand[k] - sc.exact[0]), 25.0)
             f["nn_exact"] = 1.0
             f["nn_gain_margin"] = _clip(float(cand[k] - np.partition(cand, -2)[-2]) if len(cand) > 1 else 10.0, 25.0)
-            s.suggestion = sc.scored[k]
+            s.suggest(sc.scored[k])
         else:
             f["nn_gain"] = 0.0
             f["nn_exact"] = 0.0

@@ -145,18 +145,25 @@ class NeuralLM:
 
     # -- scoring ------------------------------------------------------------------------------
     def score(self, sentences: Sequence[str], queries: Sequence[Sequence[SiteQuery]],
-              batch_tokens: int = 2048) -> list[list[SiteScore]]:
+              batch_tokens: int = 2048, max_ratio: float = 2.0) -> list[list[SiteScore]]:
         """Scores for the queries of each sentence: a batched left pass, then batched exact scoring.
 
-        Sentences are packed into forward passes of about ``batch_tokens`` tokens; each pass keeps its
-        key/value cache just long enough to score the exact variants of its sentences.
+        Sentences are packed, shortest first, into forward passes of about ``batch_tokens`` tokens; each
+        pass keeps its key/value cache just long enough to score the exact variants of its sentences.
+        A pass takes no sentence over ``max_ratio`` times its shortest: rows are padded to the longest,
+        and without that limit a 1,000-word article's two passes were a third padding (2,196 tokens
+        computed for 1,450). With 2.0, seconds per 1,000 words fell 8% (five alternating runs of
+        eight articles: 4.66 s against 5.04 s); 1.5 and 2.5 were no faster than no limit, the
+        smaller passes costing more than their padding saved.
         """
         encoded = [self._encode_offsets(s) for s in sentences]
         results: list[list[SiteScore]] = [[] for _ in sentences]
         order = sorted(range(len(sentences)), key=lambda i: len(encoded[i][0]))
         chunk: list[int] = []
         for i in order + [None]:
-            if i is not None and (not chunk or (len(chunk) + 1) * len(encoded[i][0]) <= batch_tokens):
+            n = len(encoded[i][0]) if i is not None else 0
+            if i is not None and (not chunk or ((len(chunk) + 1) * n <= batch_tokens
+                                                and n <= max_ratio * len(encoded[chunk[0]][0]))):
                 chunk.append(i)
                 continue
             if chunk:

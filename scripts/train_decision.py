@@ -21,6 +21,7 @@ import random
 import sys
 import time
 from types import SimpleNamespace
+from typing import Sequence
 
 import numpy as np
 
@@ -56,6 +57,27 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50,
     coef = w[:-1] / sd
     intercept = w[-1] - float((w[:-1] * mu / sd).sum())
     return coef, float(intercept)
+
+
+# More (or stronger) suspicious sites must never lower a document's score. Unconstrained, the dev
+# fit gave density a negative weight (it is correlated with mean_top), and a page with a filler in
+# every sentence was then scored below the verdict although all its flags were near-certain.
+MONOTONE_DOC_FEATURES = ("density", "mean_top", "max_prob")
+
+
+def fit_monotone_logistic(X: np.ndarray, y: np.ndarray, names: Sequence[str], monotone: Sequence[str],
+                          l2: float = 1.0) -> tuple[np.ndarray, float]:
+    """``fit_logistic`` with the weights of ``monotone`` features kept at zero or above: the most
+    negative one is dropped and the rest refitted until none is negative (an active-set fit)."""
+    active = list(range(len(names)))
+    while True:
+        coef, intercept = fit_logistic(X[:, active], y, l2=l2)
+        bad = [(c, j) for c, j in zip(coef, active) if names[j] in monotone and c < 0]
+        if not bad:
+            full = np.zeros(len(names))
+            full[active] = coef
+            return full, intercept
+        active.remove(min(bad)[1])
 
 
 def round_robin(split: str, per_corpus: int) -> list[tuple[str, Document]]:
@@ -180,7 +202,8 @@ def main() -> None:
     ap.add_argument("--max-clean-flags", type=float, default=2.0, help="per 1,000 clean words, on dev")
     ap.add_argument("--max-clean-fpr", type=float, default=0.03, help="share of clean dev docs called spun")
     ap.add_argument("--profile", choices=("fast", "accurate"), default="fast")
-    ap.add_argument("--site-model", choices=("logistic", "mlp"), default="logistic")
+    ap.add_argument("--site-model", choices=("logistic", "mlp"), default="mlp",
+                    help="mlp for both shipped models; logistic is the linear baseline")
     ap.add_argument("--cache", default=None, help="folder for computed site features (reused; see collect)")
     ap.add_argument("--out", default=None, help="default: the shipped file of the profile")
     a = ap.parse_args()
@@ -219,10 +242,10 @@ def main() -> None:
     dev = collect(det, round_robin("dev", a.dev_per_corpus), seed=2, spun_share=0.5,
                   cache=cache("dev", a.dev_per_corpus))
     Xd, yd = site_matrix(dev, features)
-    pd_ = np.array([model.site_probability(dict(zip(features, r))) for r in Xd])
+    pd_ = model.site_probabilities([dict(zip(features, r)) for r in Xd])
     D = document_rows(dev, pd_)
     yD = np.array([float(d["spun"]) for d in dev])
-    dcoef, dint = fit_logistic(D, yD, l2=0.3)
+    dcoef, dint = fit_monotone_logistic(D, yD, DOC_FEATURES, MONOTONE_DOC_FEATURES, l2=0.3)
     model.doc_coef = dict(zip(DOC_FEATURES, map(float, dcoef)))
     model.doc_intercept = dint
     doc_p = np.array([model.doc_probability(dict(zip(DOC_FEATURES, row))) for row in D])

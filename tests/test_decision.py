@@ -101,3 +101,19 @@ def test_a_new_suggestion_brings_its_own_relation():
                 relations=(int(Relation.MOBY), int(Relation.WN_ANY | Relation.WN_FIRST)))
     site.suggest("met")
     assert site.suggestion == "met" and site.relation == Relation.WN_ANY | Relation.WN_FIRST
+
+
+def test_document_weights_never_penalise_more_evidence():
+    """Two correlated signals of spinning: unconstrained, one gets a negative weight, and a document
+    with even more suspicious sites would score lower. The monotone fit keeps every weight >= 0."""
+    td = load_training_script()
+    rng = np.random.default_rng(2)
+    y = (rng.uniform(size=600) < 0.5).astype(float)
+    a = y + rng.normal(0, 0.6, 600)
+    b = 0.9 * a + rng.normal(0, 0.3, 600) - 0.4 * y  # mostly a, a little against the label
+    X = np.column_stack([a, b, rng.normal(size=600)])
+    names = ("mean_top", "density", "log_words")
+    free, _ = td.fit_logistic(X, y, l2=0.3)
+    assert free[1] < 0  # the artefact the constraint is for
+    coef, _ = td.fit_monotone_logistic(X, y, names, ("mean_top", "density"), l2=0.3)
+    assert coef[0] > 0 and coef[1] == 0.0

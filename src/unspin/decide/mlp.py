@@ -27,10 +27,6 @@ class SiteMLP:
     w2: np.ndarray
     b2: float
 
-    def probability(self, f: dict[str, float]) -> float:
-        x = np.fromiter((f.get(k, 0.0) for k in self.features), float, len(self.features))
-        return float(self.predict(x[None, :])[0])
-
     def predict(self, X: np.ndarray) -> np.ndarray:
         H = np.tanh(((X - self.mu) / self.sd) @ self.W1 + self.b1)
         return 1.0 / (1.0 + np.exp(-np.clip(H @ self.w2 + self.b2, -40, 40)))

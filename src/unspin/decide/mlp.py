@@ -3,8 +3,8 @@
 Why not only a logistic model: the evidence interacts. A large neural gain means little when the
 written word is itself likely in context, and the n-gram and neural opinions matter most when they
 disagree; a linear model must average these cases, a small tanh layer can separate them. It is
-trained by log loss (``scripts/train_decision.py --site-model mlp``), so its output stays a
-probability, and it is small enough (features x 16 weights) to ship as JSON.
+trained by log loss (``scripts/train_decision.py``, where it is the default site model), so its
+output stays a probability, and it is small enough (features x 16 weights) to ship as JSON.
 """
 from __future__ import annotations
 

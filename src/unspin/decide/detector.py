@@ -105,6 +105,11 @@ class DecisionModel:
         z = self.site_intercept + X @ np.array([self.site_coef[k] for k in names], dtype=float)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
 
+    def score_sites(self, sites: Sequence[Site]) -> None:
+        """Set each site's ``probability`` from its features, a document's sites in one product."""
+        for s, p in zip(sites, self.site_probabilities([s.features for s in sites]).tolist()):
+            s.probability = p
+
     def doc_probability(self, f: dict[str, float]) -> float:
         z = self.doc_intercept + sum(w * f.get(k, 0.0) for k, w in self.doc_coef.items())
         return _sigmoid(z)
@@ -263,8 +268,7 @@ class Detector:
             f = s.features
             f.update(stats)
             f["topic_rel"] = f["topic_written"] - stats["doc_topic"] if f["topic_known"] else 0.0
-        for s, p in zip(sites, self.model.site_probabilities([s.features for s in sites]).tolist()):
-            s.probability = p
+        self.model.score_sites(sites)
 
     def _replacements(self, words: list[int], sites: list[Site]) -> dict[int, str]:
         replaced: dict[int, str] = {}

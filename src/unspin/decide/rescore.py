@@ -91,8 +91,7 @@ class NeuralRescorer:
         doc_gain = float(np.mean(_clipped(sites, "nn_left_gain"))) if sites else 0.0
         for s in sites:
             s.features["nn_doc_gain"] = doc_gain
-        for s, p in zip(sites, self.model.site_probabilities([s.features for s in sites]).tolist()):
-            s.probability = p
+        self.model.score_sites(sites)
 
     @staticmethod
     def _features(s: Site, sc) -> None:

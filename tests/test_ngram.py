@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from unspin.evidence.ngram import LOG_BASE, OOV_LOGPROB, default_ngram_lm
+from unspin.evidence.ngram import LOG_BASE, OOV_LOGPROB, NGramLM, default_ngram_lm
 
 TEXT = """the prime minister said on tuesday that the government would not raise taxes before the
 election , but critics argued that the budget plans were unrealistic and that spending cuts would
@@ -76,6 +76,15 @@ def test_unigram_and_unknown_words(models):
     assert lm.unigram_logprob("the") > lm.unigram_logprob("budget") > OOV_LOGPROB
     assert lm.unigram_logprob("zzqxv") == OOV_LOGPROB
     assert math.isfinite(lm.unigram_logprob("</s>"))
+
+
+def test_unigrams_in_one_call_equal_one_at_a_time(models):
+    lm, _ = models
+    words = ["budget", "the", "zzqxv", "budget", "minister", "</s>"]
+    fresh = NGramLM(lm.path)  # an empty memo: every word is computed in the batch
+    batch = fresh.unigram_logprobs(words)
+    assert batch == [lm.window_logprob((), (w,), ()) for w in words]
+    assert batch[0] == batch[3] and fresh.unigram_logprobs(["minister"]) == [batch[4]]
 
 
 def test_a_file_that_is_not_a_trie_model_is_refused_clearly(tmp_path):

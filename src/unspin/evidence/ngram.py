@@ -97,12 +97,18 @@ class NGramLM:
         return self._trie.window_logprobs(lefts, left_lens, rights, right_lens, ctx_of, flat, offsets)
 
     def unigram_logprob(self, word: str) -> float:
-        v = self._unigram.get(word)
-        if v is None:
-            if len(self._unigram) > 500_000:
-                self._unigram.clear()
-            v = self._unigram[word] = self.window_logprob((), (word,), ())
-        return v
+        return self.unigram_logprobs((word,))[0]
+
+    def unigram_logprobs(self, words: Sequence[str]) -> list[float]:
+        """``unigram_logprob`` of each word; the ones not met before in one compiled call."""
+        memo = self._unigram
+        missing = [w for w in dict.fromkeys(words) if w not in memo]
+        if missing:
+            if len(memo) + len(missing) > 500_000:
+                memo.clear()
+                missing = list(dict.fromkeys(words))
+            memo.update(zip(missing, self.window_logprobs((), [(w,) for w in missing], ())))
+        return [memo[w] for w in words]
 
 
 def default_model_path() -> str:

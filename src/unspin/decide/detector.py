@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from itertools import chain
-from typing import Callable, NamedTuple, Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 from numba import njit
@@ -318,7 +318,7 @@ class Detector:
             batch = getattr(self.lm, "unigram_logprobs", None)
             unigram = dict(zip(words, batch(words) if batch else [self.lm.unigram_logprob(w) for w in words]))
             for k, f, i, row in zip(missing, forms, ids, self.topic.rows(forms).tolist()):
-                memo[k] = _Wording(f, i, row, sum(unigram[w] for w in f),
+                memo[k] = (f, i, row, sum(unigram[w] for w in f),
                                    any(unigram[w] <= OOV_LOGPROB + 0.1 for w in f))
         return [memo[k] for k in keys]
 
@@ -383,7 +383,7 @@ class Detector:
         lm = self.lm
         raws = [r for _, _, r, _ in jobs]
         written = self._wordings_of([r[2] for r in raws])
-        w_forms = [w.form for w in written]
+        w_forms = [w[_FORM] for w in written]
         csets = [r[3] for r in raws]
         if all(c.encoded is not None for c in csets):
             base, scores, bounds = lm.sites_logprobs([(left, wf, c.encoded, right) for (_, (left, right), _, _), wf, c
@@ -398,7 +398,7 @@ class Detector:
         # How well the written wording and each candidate fit the topic of the words around the site.
         topic_rows = np.concatenate([c.topic_rows for c in csets])
         site_fit, cand_fit = self.topic.site_fits(np.array([ctx for *_, ctx in jobs]),
-                                                  np.array([w.topic_row for w in written], dtype=np.int64),
+                                                  np.array([w[_ROW] for w in written], dtype=np.int64),
                                                   topic_rows, bounds)
         # Restoration ranks candidates by a noisy channel: how the context reads with each (n-gram),
         # how it fits the topic, and how likely a spinner was to write this word for it (1 / fan-out).
@@ -410,7 +410,7 @@ class Detector:
         topic_gain = np.where((site_fit[:, 0] > 0) & (topic_rows[chosen] >= 0), cand_fit[chosen] - site_fit[:, 1], 0.0)
         k_list = kbest.tolist()
         gain = best - base
-        uni_w = np.array([w.unigram for w in written])
+        uni_w = np.array([w[_UNIGRAM] for w in written])
         uni_c = np.array([c.unigram[k] for c, k in zip(csets, k_list)])
         zw = np.array([zipf(r[2]) for r in raws])
         rel = np.array([c.rel_bits[k] for c, k in zip(csets, k_list)], dtype=np.int64)
@@ -425,7 +425,7 @@ class Detector:
             np.array([c.log_candidates for c in csets]),
             np.array([r[1] > r[0] for r in raws]),  # is_phrase
             _clip_array(-base / (n_words + n_right), 25.0),  # written_surprise
-            np.array([w.oov for w in written]),  # written_oov
+            np.array([w[_OOV] for w in written]),  # written_oov
             np.array([r[0] == 0 for r in raws]),  # sentence_initial
             _clip_array(np.where(second > -1e8, best - second, 10.0), 25.0),  # gain_margin
             _clip_array(base - log_all, 25.0),  # written_posterior
@@ -457,15 +457,13 @@ _WN_ANY, _WN_FIRST, _MOBY, _FILLER = (int(Relation.WN_ANY), int(Relation.WN_FIRS
                                       int(Relation.FILLER))
 
 
-class _Wording(NamedTuple):
-    """What scoring needs of one wording, candidate or written (a tuple of plain values: out of the
-    garbage collector's view, like the candidate sets)."""
-
-    form: tuple[str, ...]  # the n-gram model's words
-    ids: tuple[int, ...] | None  # their n-gram ids (None: a model without ``encode``)
-    topic_row: int  # its row in the topic model's table, -1 without a vector
-    unigram: float  # summed unigram log-probability of its words
-    oov: bool  # some word is outside the n-gram vocabulary
+# What scoring needs of one wording, candidate or written, as (form, ids, topic row, unigram, oov):
+# the n-gram model's words; their n-gram ids (None for a model without ``encode``); its row in the
+# topic model's table (-1 without a vector); the summed unigram log-probability of its words; whether
+# some word is outside the n-gram vocabulary. A plain tuple of plain values, which the garbage
+# collector stops tracking (a NamedTuple stays tracked, and a scan holds a hundred thousand of them).
+_Wording = tuple
+_FORM, _IDS, _ROW, _UNIGRAM, _OOV = range(5)
 
 
 class _CandidateSet:
@@ -478,13 +476,13 @@ class _CandidateSet:
 
     def __init__(self, cands: list, wordings: list[_Wording], forward: dict):
         self.texts = tuple(c.text for c in cands)
-        self.forms = tuple(w.form for w in wordings)
+        self.forms = tuple(w[_FORM] for w in wordings)
         self.encoded = None  # the LM's own form of them (flat ids, words per candidate)
-        if wordings[0].ids is not None:
-            self.encoded = (np.fromiter(chain.from_iterable(w.ids for w in wordings), dtype=np.int64),
-                            np.array([len(w.ids) for w in wordings], dtype=np.int64))
-        self.topic_rows = np.array([w.topic_row for w in wordings], dtype=np.int64)
-        self.unigram = tuple(w.unigram for w in wordings)
+        if wordings[0][_IDS] is not None:
+            self.encoded = (np.fromiter(chain.from_iterable(w[_IDS] for w in wordings), dtype=np.int64),
+                            np.array([len(w[_IDS]) for w in wordings], dtype=np.int64))
+        self.topic_rows = np.array([w[_ROW] for w in wordings], dtype=np.int64)
+        self.unigram = tuple(w[_UNIGRAM] for w in wordings)
         fanout = np.array([len(forward.get(c.lemma, ())) or 1 for c in cands], dtype=float)
         self.log_fanout = np.log(fanout)
         self.rel_bits = tuple(c.bits for c in cands)

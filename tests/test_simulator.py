@@ -118,3 +118,13 @@ def test_bad_arguments(lx):
         Spinner("fancy", 0.1, lexicon=lx)
     with pytest.raises(ValueError):
         Spinner("mixed", 1.5, lexicon=lx)
+
+
+def test_phrase_style_writes_no_compound_holding_the_word_itself(lx):
+    # WordNet offers "mathematical group" for group and "natural gas" for gas; real spinners'
+    # multi-word forms almost never hold their original (fillers such as "in between" excepted).
+    ph = Spinner("phrase", 1.0, 0, lexicon=lx)
+    for word in ("group", "gases", "elements", "election", "market"):
+        for form, weight in ph.options(word).get("phrase", []):
+            assert word not in form.split() or weight == 5.0, (word, form)  # 5.0: a filler
+    assert "in between" in [f for f, _ in ph.options("between")["phrase"]]

@@ -11,7 +11,8 @@ Styles (what a token may become):
 - ``nosense``: swaps that ignore sense, like real word-level spinners (any Moby/WordNet relation:
   met -> satisfied, ordered -> bought), common single words;
 - ``phrase``: spinner fillers and expansions (has -> has actually, between -> in between,
-  join -> sign up with) and multi-word synonyms;
+  join -> sign up with) and multi-word synonyms, except compounds that hold the word itself
+  (group -> mathematical group), which real spinners rarely write;
 - ``numbers``: number words to digits (two -> 2, second -> 2nd);
 - ``mixed``: nosense + phrase + numbers (the realistic default).
 
@@ -254,6 +255,12 @@ class Spinner:
                     elif not stop and " " in form and rel & (Relation.WN_ANY | Relation.WN_FIRST):
                         # WordNet multi-word synonyms share a synset (so a part of speech); Moby's
                         # phrases ("take residence at" for quarter) are mostly not substitutable.
+                        if _contains_word(form, low):
+                            # A compound holding the word itself ("group" -> "mathematical group",
+                            # "gases" -> "natural gases"): WordNet's, not a spinner's. Of the 57
+                            # multi-word forms in real spun pages (shared/real_substitutions_dev.tsv)
+                            # only 2 hold their original, and both are fillers ("together with").
+                            continue
                         z = _zipf(form)
                         if z >= 3.0:
                             opts.append((form, z - 2.5))
@@ -309,6 +316,12 @@ class Spinner:
         forms = sorted(opts[kind])
         form = rng.choices([f for f, _ in forms], weights=[w for _, w in forms])[0]
         return kind, form
+
+
+def _contains_word(phrase: str, word: str) -> bool:
+    """Whether one of the phrase's words is ``word`` or shares a lemma with it."""
+    own = {word} | {lemma for lemma, _ in lemma_and_tags(word)}
+    return any(w in own or any(lemma in own for lemma, _ in lemma_and_tags(w)) for w in phrase.split())
 
 
 def _starts_name(tokens, i: int) -> bool:

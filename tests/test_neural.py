@@ -83,6 +83,7 @@ def test_accurate_profile_on_the_example():
     for s in report.spans:
         assert text[s.start:s.end] == s.text
         assert s.evidence.zipf_suggestion == zipf(s.suggestion)  # evidence of the suggestion shown
+        assert s.evidence.neural_gain is not None  # every span was read in full context (may_flag)
 
 
 def test_cascade_keeps_clean_text_on_the_fast_path():

@@ -164,6 +164,10 @@ class Rescorer(Protocol):
     def rescore(self, doc: Doc, sites: list[Site]) -> None:
         """Add evidence to each site's features, update suggestions and set ``probability``."""
 
+    def may_flag(self, site: Site) -> bool:
+        """Whether a re-scored site may become a span (its probability still counts towards the
+        document score either way)."""
+
 
 class Detector:
     """Finds spun sites in a tokenized ``Doc`` and fills its spans and spin score.
@@ -264,7 +268,8 @@ class Detector:
             model = self.model  # the cascade kept this document on the fast path
         doc.spin_score = model.doc_probability(doc_features(doc, sites))
         threshold = model.site_threshold_for(doc.spin_score)
-        chosen = _non_overlapping([s for s in sites if s.probability >= threshold])
+        flaggable = (lambda s: True) if model is self.model else self.rescorer.may_flag
+        chosen = _non_overlapping([s for s in sites if s.probability >= threshold and flaggable(s)])
         doc.spans = [self._span(doc, s) for s in chosen]
         return doc
 

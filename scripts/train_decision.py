@@ -258,7 +258,10 @@ def main() -> None:
     judged_spun = np.repeat(doc_p >= model.doc_threshold, per_site).astype(bool)
     site_genre = np.repeat(doc_genre, per_site)
     clean_words = {g: sum(d["n_words"] for d in dev if not d["spun"] and d["corpus"] == g) for g in CORPORA_USED}
-    hi, lo, f1 = choose_site_thresholds(pd_, yd, clean_mask, judged_spun, clean_words, a.max_clean_flags,
+    flaggable = pd_
+    if "nn_exact" in features:  # only sites scored in full context become spans (NeuralRescorer.may_flag)
+        flaggable = np.where(Xd[:, list(features).index("nn_exact")] == 1, pd_, 0.0)
+    hi, lo, f1 = choose_site_thresholds(flaggable, yd, clean_mask, judged_spun, clean_words, a.max_clean_flags,
                                         site_genre)
     model.site_threshold, model.site_threshold_spun = round(hi, 2), round(lo, 2)
     print(f"site thresholds {model.site_threshold} / {model.site_threshold_spun} in documents judged spun "

@@ -57,11 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     lx = default_lexicon()
     spinners = {st: Spinner(st, 1.0, 0, lexicon=lx) for st in STYLES}
 
-    rows = []  # (family, kind, covered, {style: producible})
+    rows = []  # (family, kind, covered, {style: producible}, original, spun, sites cover)
     for orig, spun, fam in pairs:
         o, s = norm(orig), norm(spun)
         kind = "word" if " " not in o and " " not in s else "phrase"
         covered = any(norm(c.text) == o for c in lx.candidates(s))
+        sites_cover = detector_covers(orig, spun)
         prod = {}
         for st, sp in spinners.items():
             if " " in o:
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             forms = {norm(f) for opts in sp.options(o).values() for f, _ in opts}
             prod[st] = s in forms
-        rows.append((fam, kind, covered, prod, orig, spun))
+        rows.append((fam, kind, covered, prod, orig, spun, sites_cover))
 
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for r in rows:
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     def pct(n: int, d: int) -> str:
         return f"{100 * n / d:.0f}% ({n})" if d else "-"
 
-    header = ["spinner family", "pairs", "n", "lexicon covers", *STYLES]
+    header = ["spinner family", "pairs", "n", "lexicon covers", "detector's sites cover", *STYLES]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     fams = sorted({r[0] for r in rows}) + ["ALL"]
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             g = groups.get((fam, kind), [])
             if not g:
                 continue
-            cells = [fam, kind, str(len(g)), pct(sum(r[2] for r in g), len(g))]
+            cells = [fam, kind, str(len(g)), pct(sum(r[2] for r in g), len(g)), pct(sum(r[6] for r in g), len(g))]
             cells += [pct(sum(r[3][st] for r in g), len(g)) for st in STYLES]
             print("| " + " | ".join(cells) + " |")
     if args.examples:
@@ -99,6 +100,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.in_context:
         in_context(pairs, args.profiles.split(","), args.per_pair)
     return 0
+
+
+def detector_covers(original: str, spun: str) -> bool:
+    """Whether the fast detector, reading the spun form, proposes the original: one site spanning
+    the whole form with the original among its candidates ("signed up with" -> "joined", through
+    the lexicon's phrase layer and inflection), or, where the two have as many words, a site over
+    each differing word that proposes the original's word there ("grave repercussions" -> "severe
+    consequences"). What the lexicon lookup alone (``lexicon covers``) cannot see."""
+    from unspin.pipeline import default_pipeline
+
+    pipe = default_pipeline("fast")
+    doc = pipe.make_doc(spun)
+    words = [i for i, t in enumerate(doc.tokens) if t.is_word or t.protected == "number"]
+    if not words:
+        return False
+    sites = pipe.detector.sites(doc)
+    proposes = lambda s, text: norm(text) in {norm(c) for c in s.candidates}  # noqa: E731
+    if any(s.first == words[0] and s.last == words[-1] and proposes(s, original) for s in sites):
+        return True
+    o_words, s_words = norm(original).split(), [norm(doc.tokens[i].text) for i in words]
+    if len(o_words) != len(s_words):
+        return False
+    differ = [k for k in range(len(o_words)) if o_words[k] != s_words[k]]
+    return bool(differ) and all(any(s.first == s.last == words[k] and proposes(s, o_words[k]) for s in sites)
+                                for k in differ)
 
 
 @dataclass

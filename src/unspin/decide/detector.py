@@ -2,8 +2,9 @@
 
 A *site* is a run of written tokens (one word, or a phrase such as "has actually") that the lexicon
 says could be a spinner's substitute. For each site the candidate originals are scored in context
-by a language model; a small logistic model, trained on simulated spinning
-(``scripts/train_decision.py``), turns the evidence into a calibrated probability.
+by a language model; a small trained model (a network for sites, a monotone logistic model for the
+document), fitted on simulated spinning (``scripts/train_decision.py``), turns the evidence into a
+calibrated probability.
 """
 from __future__ import annotations
 
@@ -323,8 +324,7 @@ class Detector:
             batch = getattr(self.lm, "unigram_logprobs", None)
             unigram = dict(zip(words, batch(words) if batch else [self.lm.unigram_logprob(w) for w in words]))
             for k, f, i, row in zip(missing, forms, ids, self.topic.rows(forms).tolist()):
-                memo[k] = (f, i, row, sum(unigram[w] for w in f),
-                                   any(unigram[w] <= OOV_LOGPROB + 0.1 for w in f))
+                memo[k] = (f, i, row, sum(unigram[w] for w in f), any(unigram[w] <= OOV_LOGPROB + 0.1 for w in f))
         return [memo[k] for k in keys]
 
     def _word_candidates(self, text: str) -> list:
@@ -382,7 +382,8 @@ class Detector:
         topic context vector (``TopicModel.contexts``)).
 
         Features are computed as columns over all sites at once: a document has a few hundred
-        sites, and a Python expression per feature per site was a fifth of the fast profile's time."""
+        sites, and a Python expression per feature per site was a tenth or more of the fast profile's
+        time."""
         if not jobs:
             return []
         lm = self.lm

@@ -56,3 +56,12 @@ def test_phrases_and_fillers(lx):
 def test_forward_graph_is_the_reverse_of_the_reverse(lx):
     for s, _ in lx.synonyms("met")[:20]:
         assert any(o == "met" for o, _ in lx.originals(s))
+
+
+def test_forms_of_one_word_and_phrases_holding_it():
+    from unspin.lexicon import holds_word, same_word
+
+    assert same_word("oceans", "ocean") and same_word("went", "go") and not same_word("sea", "ocean")
+    assert holds_word("sweet basil", "basil") and holds_word("natural gases", "gas")
+    assert not holds_word("sign up with", "join")
+    assert not holds_word("in between", "in", ignore=frozenset({"in"}))

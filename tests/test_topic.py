@@ -85,3 +85,17 @@ def test_a_long_candidate_list_keeps_its_most_frequent_words():
     assert len(full) > 20 and len(kept) == 20
     assert kept == [t for t in full if t in set(kept)]  # the lexicon's order among those kept
     assert min(zipf(t) for t in kept) >= max(zipf(t) for t in full if t not in set(kept))
+
+
+def test_no_candidate_is_a_form_of_the_written_word_or_a_word_its_phrase_holds():
+    # Moby lists "oceans" with "ocean", WordNet "sweet basil" with "basil": neither is a spinner's
+    # substitute, and both were flagged on clean Wikipedia leads. Fillers keep their originals.
+    from unspin.tokenize import tokenize
+
+    det = Detector(passes=1)
+    assert "ocean" not in {c.text for c in det._word_candidates("oceans")}
+    assert "ocean" in {c.text for c in det.lexicon.candidates("oceans")}
+    doc = tokenize("Sweet basil grows in warm places, and the cook has actually used it together with garlic.")
+    sites = det.sites(doc)
+    assert not any(s.written.lower() == "sweet basil" and "basil" in {c.lower() for c in s.candidates} for s in sites)
+    assert any(s.written == "has actually" and "has" in s.candidates for s in sites)

@@ -23,7 +23,7 @@ from unspin.decide.mlp import SiteMLP
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, TopicModel, default_ngram_lm, default_topic_model, zipf
 from unspin.evidence.ngram import OOV_LOGPROB
-from unspin.lexicon import Lexicon, Relation, default_lexicon, lemma_and_tags, relation_of
+from unspin.lexicon import Lexicon, Relation, default_lexicon, holds_word, lemma_and_tags, relation_of, same_word
 from unspin.tokenize import sentences
 
 # Function words are examined only as the head of a spinner phrase ("in between", "has actually"):
@@ -331,14 +331,25 @@ class Detector:
         """Candidate originals of a single written word, at most ``max_candidates``."""
         # A content word's original is a content word, unless WordNet links them in some sense
         # (WordNet-driven spinners do write "astatine" for "at").
+        # Nor is another form of the written word ("ocean" for oceans, which Moby lists together).
+        low = text.lower()
         cands = [c for c in self.lexicon.candidates(text)
-                 if c.text not in FUNCTION_WORDS or c.bits & _WN_ANY]
+                 if (c.text not in FUNCTION_WORDS or c.bits & _WN_ANY) and not (" " not in c.text and same_word(c.text, low))]
         if len(cands) > self.max_candidates:
             # The most frequent candidates are kept (the order among them is the lexicon's): an
             # original is a word of the source text, which favours common words.
             keep = set(sorted(range(len(cands)), key=lambda k: -zipf(cands[k].text))[: self.max_candidates])
             cands = [c for k, c in enumerate(cands) if k in keep]
         return cands
+
+    def _phrase_candidates(self, phrase: tuple[str, ...], written_head: str) -> list:
+        """Candidate originals of a multi-word written form, except a word the form itself holds
+        ("sweet basil" is no spinner's "basil", "anti-inflammatory drug" none's "anti-inflammatory"):
+        WordNet lists such compounds as synonyms, but of the 57 multi-word forms in real spun pages
+        only 2 hold their original, and both are fillers ("together with"), which stay."""
+        text = " ".join(phrase)
+        return [c for c in self.lexicon.phrase_candidates(text, written_head)
+                if c.bits & _FILLER or not any(holds_word(text, w, STOPWORDS) for w in c.text.split() if w not in STOPWORDS)]
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
@@ -369,8 +380,7 @@ class Detector:
                     if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
                         continue  # a phrase never spans punctuation
                     written = doc.text[span_toks[0].start:span_toks[-1].end]
-                    cset = self._candidate_set(self._phrase_sets, (phrase, low),
-                                               lambda: lx.phrase_candidates(" ".join(phrase), low))
+                    cset = self._candidate_set(self._phrase_sets, (phrase, low), lambda: self._phrase_candidates(phrase, low))
                     if cset is not None:
                         out.append((a, a + n - 1, written, cset))
         return out

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from lemminflect import getAllLemmas
 
-from unspin.lexicon import Relation, default_lexicon, inflect, lemma_and_tags
+from unspin.lexicon import Relation, default_lexicon, holds_word, inflect, lemma_and_tags
 from unspin.lexicon.lexicon import UPOS
 from unspin.tokenize import tokenize
 
@@ -255,7 +255,7 @@ class Spinner:
                     elif not stop and " " in form and rel & (Relation.WN_ANY | Relation.WN_FIRST):
                         # WordNet multi-word synonyms share a synset (so a part of speech); Moby's
                         # phrases ("take residence at" for quarter) are mostly not substitutable.
-                        if _contains_word(form, low):
+                        if holds_word(form, low):
                             # A compound holding the word itself ("group" -> "mathematical group",
                             # "gases" -> "natural gases"): WordNet's, not a spinner's. Of the 57
                             # multi-word forms in real spun pages (shared/real_substitutions_dev.tsv)
@@ -316,12 +316,6 @@ class Spinner:
         forms = sorted(opts[kind])
         form = rng.choices([f for f, _ in forms], weights=[w for _, w in forms])[0]
         return kind, form
-
-
-def _contains_word(phrase: str, word: str) -> bool:
-    """Whether one of the phrase's words is ``word`` or shares a lemma with it."""
-    own = {word} | {lemma for lemma, _ in lemma_and_tags(word)}
-    return any(w in own or any(lemma in own for lemma, _ in lemma_and_tags(w)) for w in phrase.split())
 
 
 def _starts_name(tokens, i: int) -> bool:

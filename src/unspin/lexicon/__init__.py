@@ -1,4 +1,6 @@
 """Lexicon stage: candidate originals for spun words and phrases."""
-from unspin.lexicon.lexicon import Candidate, Lexicon, Relation, default_lexicon, inflect, lemma_and_tags, relation_of
+from unspin.lexicon.lexicon import (Candidate, Lexicon, Relation, default_lexicon, holds_word, inflect, lemma_and_tags,
+                                    lemmas_of, relation_of, same_word)
 
-__all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "inflect", "lemma_and_tags", "relation_of"]
+__all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",
+           "lemmas_of", "relation_of", "same_word"]

@@ -193,6 +193,24 @@ def lemma_and_tags(word: str) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=200_000)
+def lemmas_of(word: str) -> frozenset[str]:
+    """The word itself and every lemma it can be a form of (oceans -> {oceans, ocean})."""
+    return frozenset([word, *(lemma for lemma, _ in lemma_and_tags(word))])
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two lower-case words are forms of one word (ocean, oceans): never synonyms of each
+    other, so neither is the other's substitute."""
+    return not lemmas_of(a).isdisjoint(lemmas_of(b))
+
+
+def holds_word(phrase: str, word: str, ignore: frozenset[str] = frozenset()) -> bool:
+    """Whether a lower-case phrase holds ``word`` or another form of it among its words (not
+    counting ``ignore``): "sweet basil" holds basil, "natural gases" holds gas."""
+    return any(w not in ignore and same_word(w, word) for w in phrase.split())
+
+
+@lru_cache(maxsize=200_000)
 def inflect(lemma: str, tag: str) -> str | None:
     """Inflect a lemma (or a phrase's first word) with a Penn tag; None when it cannot be."""
     if tag in ("NN", "VB", "JJ", "RB"):
@@ -225,4 +243,5 @@ def default_lexicon() -> Lexicon:
     return Lexicon.load()
 
 
-__all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "inflect", "lemma_and_tags", "relation_of"]
+__all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",
+           "lemmas_of", "relation_of", "same_word"]

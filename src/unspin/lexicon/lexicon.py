@@ -30,8 +30,9 @@ class Candidate(NamedTuple):
     """A candidate original for a spun form, already inflected like the spun form.
 
     A named tuple of strings and an int, not a dataclass holding the enum: a new word builds dozens
-    of these, a tuple is built several times faster, and a tuple of plain values drops out of the
-    garbage collector's view, which otherwise walks the hundreds of thousands held in the memos."""
+    of these, and a tuple is built several times faster. None is kept for long: the detector's memos
+    keep plain tuples of their texts and bits (a named tuple, unlike a plain one, stays tracked by the
+    garbage collector)."""
 
     text: str
     lemma: str

@@ -99,3 +99,6 @@ def test_no_candidate_is_a_form_of_the_written_word_or_a_word_its_phrase_holds()
     sites = det.sites(doc)
     assert not any(s.written.lower() == "sweet basil" and "basil" in {c.lower() for c in s.candidates} for s in sites)
     assert any(s.written == "has actually" and "has" in s.candidates for s in sites)
+    # A candidate with a word of its own is kept (a real spinner wrote "press conference" for it).
+    sites = det.sites(tokenize("The minister spoke at a press conference in the capital."))
+    assert any(s.written == "press conference" and "news conference" in s.candidates for s in sites)

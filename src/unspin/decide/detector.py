@@ -343,13 +343,14 @@ class Detector:
         return cands
 
     def _phrase_candidates(self, phrase: tuple[str, ...], written_head: str) -> list:
-        """Candidate originals of a multi-word written form, except a word the form itself holds
-        ("sweet basil" is no spinner's "basil", "anti-inflammatory drug" none's "anti-inflammatory"):
-        WordNet lists such compounds as synonyms, but of the 57 multi-word forms in real spun pages
-        only 2 hold their original, and both are fillers ("together with"), which stay."""
+        """Candidate originals of a multi-word written form, except one whose words the form itself
+        holds ("sweet basil" is no spinner's "basil", "anti-inflammatory drug" none's
+        "anti-inflammatory"; "press conference" may well be a spinner's "news conference"): WordNet
+        lists such compounds as synonyms, but of the 57 multi-word forms in real spun pages only 2
+        hold their original, and both are fillers ("together with"), which stay."""
         text = " ".join(phrase)
         return [c for c in self.lexicon.phrase_candidates(text, written_head)
-                if c.bits & _FILLER or not any(holds_word(text, w, STOPWORDS) for w in c.text.split() if w not in STOPWORDS)]
+                if c.bits & _FILLER or not _held_by(text, c.text)]
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
@@ -635,6 +636,12 @@ def _clipped(sites: Sequence[Site], feature: str) -> list[float]:
     """A gain feature of every site, clipped to [-5, 10] nats so that a few wild sites cannot decide
     a document-level mean."""
     return [min(10.0, max(-5.0, s.features[feature])) for s in sites]
+
+
+def _held_by(phrase: str, candidate: str) -> bool:
+    """Whether every content word of ``candidate`` is a word (or a form of one) of ``phrase``."""
+    words = [w for w in candidate.split() if w not in STOPWORDS]
+    return bool(words) and all(holds_word(phrase, w, STOPWORDS) for w in words)
 
 
 def _non_overlapping(sites: list[Site]) -> list[Site]:

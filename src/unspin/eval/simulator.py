@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from lemminflect import getAllLemmas
 
-from unspin.lexicon import Relation, default_lexicon, holds_word, inflect, lemma_and_tags
+from unspin.lexicon import Relation, default_lexicon, holds_word, inflect, lemma_and_tags, same_word
 from unspin.lexicon.lexicon import UPOS
 from unspin.tokenize import tokenize
 
@@ -191,9 +191,7 @@ class Spinner:
         if low in self._lexical:
             return self._lexical[low]
         found: dict[str, list] = {}
-        own_lemmas = {low}
         analyses = lemma_and_tags(low)
-        own_lemmas.update(lemma for lemma, _ in analyses)
         inflected = bool(analyses) and all(lemma != low for lemma, _ in analyses)
         for syn, rel in self.lexicon.synonyms(low):  # form-specific entries (has -> has actually)
             if inflected and not rel & Relation.FILLER:
@@ -217,7 +215,7 @@ class Spinner:
             if form == low or not _CLEAN_RE.match(form):
                 continue
             if " " not in form and "-" not in form:
-                if any(lemma in own_lemmas for lemma, _ in lemma_and_tags(form)):
+                if same_word(form, low):
                     continue  # another inflection of the same word is no synonym
             out.append((form, rel, verbatim))
         self._lexical[low] = out

@@ -211,6 +211,7 @@ def main() -> None:
     t0 = time.time()
     a.per_corpus = a.per_corpus or (300 if a.profile == "fast" else 40)
     a.dev_per_corpus = a.dev_per_corpus or (150 if a.profile == "fast" else 25)
+    lm_name = None
     if a.profile == "fast":
         det = Detector(model=DecisionModel.heuristic(), passes=1)
         features, out = FEATURES, a.out or OUT
@@ -218,7 +219,8 @@ def main() -> None:
         from unspin.decide.rescore import NEURAL_FEATURES, accurate_detector, accurate_model_path
 
         det = accurate_detector(model=DecisionModel.heuristic())
-        features, out = NEURAL_FEATURES, a.out or accurate_model_path()
+        lm_name = det.rescorer.lm.name  # UNSPIN_NEURAL_MODEL chooses the language model
+        features, out = NEURAL_FEATURES, a.out or accurate_model_path(lm_name)
 
     def cache(split: str, n: int) -> str | None:
         if not a.cache:
@@ -269,6 +271,8 @@ def main() -> None:
     model.meta = {"trained_on": "simulated spinning of BBC/Wikipedia/Brown train split", "profile": a.profile,
                   "site_model": a.site_model, "train_docs": len(train), "train_sites": int(len(y)),
                   "dev_docs": len(dev), "dev_site_f1": round(f1, 4), "script": "scripts/train_decision.py"}
+    if a.profile == "accurate":
+        model.meta["neural_model"] = lm_name
     model.save(os.path.normpath(out))
     print(f"wrote {out} in {time.time() - t0:.0f}s", file=sys.stderr)
 

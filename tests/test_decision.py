@@ -67,6 +67,21 @@ def test_site_thresholds_keep_clean_text_within_the_flag_budget():
     assert f1 > 0.5 and flag[y_spun == 1].mean() > 0.5
 
 
+def test_a_tolerance_trades_a_little_dev_f1_for_precision():
+    td = load_training_script()
+    rng = np.random.default_rng(2)
+    y_spun = (rng.uniform(size=2000) < 0.25).astype(float)
+    p_spun = np.where(y_spun == 1, rng.uniform(0.2, 1.0, 2000), rng.uniform(0, 0.8, 2000))
+    clean, judged_spun = np.zeros(2000, bool), np.ones(2000, bool)
+    args = (p_spun, y_spun, clean, judged_spun, 10_000, 2.0)
+    _, lo, f1 = td.choose_site_thresholds(*args)
+    _, lo_tol, f1_tol = td.choose_site_thresholds(*args, f1_tolerance=0.02)
+    assert f1 - 0.02 <= f1_tol <= f1 and lo_tol > lo
+    precision = lambda t: y_spun[p_spun >= t].mean()
+    assert precision(lo_tol) > precision(lo)
+    assert td.choose_site_thresholds(*args, f1_tolerance=0.0) == (td.choose_site_thresholds(*args))
+
+
 def test_the_flag_budget_and_the_verdict_hold_in_each_genre():
     td = load_training_script()
     rng = np.random.default_rng(1)

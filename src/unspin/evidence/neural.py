@@ -416,9 +416,23 @@ def _converted_dir(model: str, gguf_file: str | None, dtype: str) -> str | None:
     root = _cache_root()
     if not root:
         return None
-    stamp = os.stat(os.path.join(model, gguf_file))
-    name = f"{os.path.splitext(gguf_file)[0]}-{stamp.st_size}-{int(stamp.st_mtime)}-{dtype}"
+    name = f"{os.path.splitext(gguf_file)[0]}-{_content_stamp(os.path.join(model, gguf_file))}-{dtype}"
     return os.path.join(root, name)
+
+
+def _content_stamp(path: str, block: int = 1 << 20) -> str:
+    """"size-checksum" of a model file, the checksum over its first and last megabyte (a GGUF file's
+    header and tensor index, then weights): the same file installed again (a new virtual
+    environment, a reinstall) keeps its converted copy, where a stamp by modification time made a
+    new one each time and left the old behind; a different file of the same size does not."""
+    import zlib
+
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        crc = zlib.crc32(fh.read(block))
+        fh.seek(max(0, size - block))
+        crc = zlib.crc32(fh.read(block), crc)
+    return f"{size}-{crc:08x}"
 
 
 def _cache_root() -> str:
@@ -455,18 +469,18 @@ def _save_converted(model, tokenizer, target: str) -> None:
 
 
 def _remove_stale(target: str) -> None:
-    """Drop conversions of earlier copies of the same model file (a reinstall changes the file's
-    time stamp, hence the folder name; each stale copy is 0.3 to 1 GB)."""
+    """Drop conversions of other versions of the same model file (each 0.3 to 1 GB), including those
+    of earlier releases, named by size and modification time."""
     import re
     import shutil
 
-    head = re.sub(r"-\d+-\d+-(\w+)$", "", os.path.basename(target))
+    head = re.sub(r"-\d+-[0-9a-f]+-(\w+)$", "", os.path.basename(target))
     dtype = target.rsplit("-", 1)[-1]
     folder = os.path.dirname(target)
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
-        if (path != target and name.startswith(head + "-") and name.endswith("-" + dtype)
-                and re.fullmatch(re.escape(head) + r"-\d+-\d+-\w+", name)):
+        if (path != target and name.endswith("-" + dtype)
+                and re.fullmatch(re.escape(head) + r"-\d+-[0-9a-f]+-\w+", name)):
             shutil.rmtree(path, ignore_errors=True)
 
 

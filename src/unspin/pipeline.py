@@ -65,9 +65,9 @@ def interactive_profile() -> str:
     return "accurate" if neural_available() else "fast"
 
 
-@lru_cache(maxsize=len(PROFILES))
 def default_pipeline(profile: str = DEFAULT_PROFILE) -> Pipeline:
-    """The shared pipeline for a profile, built once per process.
+    """The shared pipeline for a profile, built once per process (once per neural model for the
+    neural profiles: ``UNSPIN_NEURAL_MODEL`` is read at each call).
 
     fast: n-gram, frequency and thesaurus evidence only (batch scanning);
     accurate: candidates re-ranked by a neural language model;
@@ -76,10 +76,19 @@ def default_pipeline(profile: str = DEFAULT_PROFILE) -> Pipeline:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if profile == "fast":
+        return _pipeline(profile, None)
+    from unspin.evidence.neural import model_spec
+
+    return _pipeline(profile, model_spec())
+
+
+@lru_cache(maxsize=8)
+def _pipeline(profile: str, neural_model: str | None) -> Pipeline:
+    if profile == "fast":
         return Pipeline()
     from unspin.decide.rescore import CASCADE_GATE, accurate_detector
 
-    return Pipeline(accurate_detector(gate=CASCADE_GATE if profile == "cascade" else None))
+    return Pipeline(accurate_detector(gate=CASCADE_GATE if profile == "cascade" else None, lm=neural_model))
 
 
 def check(text: str, doc_id: str = "-", profile: str = DEFAULT_PROFILE) -> Report:

@@ -135,8 +135,11 @@ class NeuralRescorer:
             f["nn_gain_margin"] = 0.0
 
 
-def accurate_detector(gate: float | None = None, model: DecisionModel | None = None) -> Detector:
+def accurate_detector(gate: float | None = None, model: DecisionModel | None = None,
+                      lm: str | None = None) -> Detector:
     """The detector of the accurate (``gate=None``) and cascade profiles: the fast detector with a
     wider candidate list (the neural left pass scores every candidate almost for free) and neural
-    re-scoring. Training (scripts/train_decision.py) builds the same one."""
-    return Detector(max_candidates=ACCURATE_MAX_CANDIDATES, rescorer=NeuralRescorer(model=model, gate=gate))
+    re-scoring, by the neural model ``lm`` names (default: ``UNSPIN_NEURAL_MODEL``, else SmolLM2).
+    Training (scripts/train_decision.py) builds the same one."""
+    rescorer = NeuralRescorer(lm=default_neural_lm(lm), model=model, gate=gate)
+    return Detector(max_candidates=ACCURATE_MAX_CANDIDATES, rescorer=rescorer)

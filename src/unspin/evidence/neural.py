@@ -510,19 +510,29 @@ def _choose_dtype(dtype: str, device: str) -> str:
     return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
 
 
-@lru_cache(maxsize=2)
 def default_neural_lm(spec: str | None = None) -> NeuralLM:
     """The neural model ``spec`` names (default: ``model_spec()``), loaded once per process (about
     15 s on two CPU cores the first time, 2 s once converted)."""
-    return NeuralLM(spec or model_spec())
+    return _loaded_lm(spec or model_spec())
+
+
+@lru_cache(maxsize=2)
+def _loaded_lm(spec: str) -> NeuralLM:
+    return NeuralLM(spec)
 
 
 def neural_available() -> bool:
     """Whether the runtime and a model are installed, without loading anything heavy."""
+    return why_unavailable() is None
+
+
+def why_unavailable() -> str | None:
+    """What is missing for the neural model ``model_spec()`` names (None: nothing), without loading
+    anything heavy: the message a user sees when unspin falls back to the fast profile."""
     if importlib.util.find_spec("torch") is None or importlib.util.find_spec("transformers") is None:
-        return False
+        return INSTALL_HINT
     try:
         _locate_model(assemble=False)
-    except NeuralUnavailable:
-        return False
-    return True
+    except NeuralUnavailable as e:
+        return str(e)
+    return None

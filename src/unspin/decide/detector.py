@@ -334,7 +334,7 @@ class Detector:
         # Nor is another form of the written word ("ocean" for oceans, which Moby lists together).
         low = text.lower()
         cands = [c for c in self.lexicon.candidates(text)
-                 if (c.text not in FUNCTION_WORDS or c.bits & _WN_ANY) and not (" " not in c.text and same_word(c.text, low))]
+                 if (c.text not in FUNCTION_WORDS or c.bits & _WN_ANY) and (" " in c.text or not same_word(c.text, low))]
         if len(cands) > self.max_candidates:
             # The most frequent candidates are kept (the order among them is the lexicon's): an
             # original is a word of the source text, which favours common words.

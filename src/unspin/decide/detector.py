@@ -197,6 +197,7 @@ class Detector:
         # What scoring needs of each wording, candidate or written, by its n-gram form: a candidate
         # such as "make" recurs in hundreds of lists, and a new list is mostly made of known ones.
         self._wordings: dict[str, _Wording] = {}
+        self._heads: dict[str, tuple[str, ...]] = {}  # see _phrase_heads
 
     @property
     def final_model(self) -> DecisionModel:
@@ -356,27 +357,29 @@ class Detector:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
         toks = doc.tokens
         out = []
-        lx = self.lexicon
+        pairs = self.lexicon.phrase_pairs
+        lows = tuple(toks[i].text.lower() for i in words)
+        n_words = len(words)
         for a, ti in enumerate(words):
             tok = toks[ti]
-            low = tok.lower
+            low = lows[a]
             if tok.protected is None and low not in STOPWORDS and len(low) > 1:
-                cset = self._candidate_set(self._word_sets, low, lambda: self._word_candidates(tok.text))
+                cset = self._word_sets.get(low, _UNSEEN)
+                if cset is _UNSEEN:
+                    cset = self._candidate_set(self._word_sets, low, lambda: self._word_candidates(tok.text))
                 if cset is not None:
                     out.append((a, a, tok.text, cset))
-            if a + 1 >= len(words):
+            if a + 1 >= n_words:
                 continue
-            second = toks[words[a + 1]].lower
-            heads = [low] + [lemma for lemma, _ in lemma_and_tags(low) if lemma != low]
-            for head in heads:
-                for phrase in lx.phrase_pairs.get((head, second), ()):
+            second = lows[a + 1]
+            for head in self._phrase_heads(low):
+                for phrase in pairs.get((head, second), ()):
                     n = len(phrase)
-                    if a + n > len(words):
+                    # the cheap test first: the words after the head are the phrase's
+                    if a + n > n_words or lows[a + 2:a + n] != phrase[2:]:
                         continue
                     span_toks = [toks[words[a + k]] for k in range(n)]
                     if any(t.protected for t in span_toks[1:]):
-                        continue
-                    if not all(span_toks[k].lower == phrase[k] for k in range(1, n)):
                         continue
                     if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
                         continue  # a phrase never spans punctuation
@@ -385,6 +388,17 @@ class Detector:
                     if cset is not None:
                         out.append((a, a + n - 1, written, cset))
         return out
+
+    def _phrase_heads(self, low: str) -> tuple[str, ...]:
+        """The forms under which a phrase may start with ``low``: itself and its other lemmas (a lemma
+        once per tag it can have, so "asked" heads "ask for" twice; the decision models were trained
+        with those duplicate sites)."""
+        heads = self._heads.get(low)
+        if heads is None:
+            if len(self._heads) > 200_000:
+                self._heads.clear()
+            heads = self._heads[low] = (low,) + tuple(lemma for lemma, _ in lemma_and_tags(low) if lemma != low)
+        return heads
 
     def _score_sites(self, jobs: list[tuple[list[int], tuple[list[str], list[str]], tuple, np.ndarray]]) -> list[Site]:
         """Score sites, each given as (the sentence's word positions, its n-gram window (``left``: the

@@ -197,12 +197,16 @@ def _window_logprobs(uni, bi, tri, lefts, left_lens, rights, right_lens, ctx_of,
     for k in range(n):
         longest = max(longest, offsets[k + 1] - offsets[k])
     seq = np.empty(lefts.shape[1] + rights.shape[1] + longest, dtype=np.int64)
-    # The common case (a one-word middle with two known words either side) shares its searches:
-    # the bigram found for P(c | ll l1) gives the back-off of "l1 c", the one for P(r1 | l1 c) that
-    # of "c r1", and what depends on the context alone is looked up once per run of middles in it.
+    # Each word's score needs the bigram (h1, w) and, for its back-off, the bigram (h2, h1): the one
+    # found for the word before. So one bigram search a word, not two; the context's own bigram
+    # "ll l1" is looked up once per run of middles in that context.
+    # The common case (a one-word middle with two known words either side) shares more: the
+    # right context's bigram "r1 rr" and the range of r1's bigrams are per context too.
     cur = -1
     quick = False
     ll, l1, r1, rr = -1, -1, -1, -1
+    c_left = -1  # the bigram "ll l1" (-1: absent, or the left context is short or unknown)
+    c_right = -2  # the bigram "r1 rr" (-1: absent; -2: the right context is short or unknown)
     bo_ll_l1 = np.float32(0.0)
     b_rr_r1, r1_lo, r1_hi = -1, 0, 0
     for k in range(n):
@@ -210,13 +214,18 @@ def _window_logprobs(uni, bi, tri, lefts, left_lens, rights, right_lens, ctx_of,
         if ctx != cur:
             cur = ctx
             nl, nr = left_lens[ctx], right_lens[ctx]
+            c_left = -1
+            if nl == 2 and lefts[ctx, 0] >= 0 and lefts[ctx, 1] >= 0:
+                c_left = _bigram(uni, bi, lefts[ctx, 1], lefts[ctx, 0])
+            c_right = -2
+            if nr == 2 and rights[ctx, 0] >= 0 and rights[ctx, 1] >= 0:
+                c_right = _bigram(uni, bi, rights[ctx, 1], rights[ctx, 0])
             quick = nl == 2 and nr == 2 and lefts[ctx, 0] >= 0 and lefts[ctx, 1] >= 0 \
                 and rights[ctx, 0] >= 0 and rights[ctx, 1] >= 0
             if quick:
                 ll, l1, r1, rr = lefts[ctx, 0], lefts[ctx, 1], rights[ctx, 0], rights[ctx, 1]
-                c = _bigram(uni, bi, l1, ll)
-                bo_ll_l1 = bi[c].bo if c >= 0 else np.float32(0.0)
-                b_rr_r1 = _bigram(uni, bi, rr, r1)
+                bo_ll_l1 = bi[c_left].bo if c_left >= 0 else np.float32(0.0)
+                b_rr_r1 = c_right
                 r1_lo, r1_hi = uni[r1].next, uni[r1 + 1].next
         if quick and offsets[k + 1] - offsets[k] == 1 and flat[offsets[k]] >= 0:
             w = flat[offsets[k]]
@@ -245,9 +254,24 @@ def _window_logprobs(uni, bi, tri, lefts, left_lens, rights, right_lens, ctx_of,
             seq[m] = rights[ctx, j]
             m += 1
         total = 0.0
+        prev_b = c_left  # the bigram (seq[j - 1], seq[j - 2]) where both are known words
         for j in range(first, m):
+            w = seq[j]
             h1 = seq[j - 1] if j >= 1 else -1
             h2 = seq[j - 2] if j >= 2 and h1 >= 0 else -1
-            total += _nats(_logprob(uni, bi, tri, seq[j], h1, h2), log_base, oov_logprob)
+            b = -1
+            if w < 0:
+                score = LOG_ZERO
+            elif h1 < 0:
+                score = int(uni[w].prob)
+            else:  # _logprob, with the back-off bigram taken from the word before
+                b = c_right if j == m - 1 and c_right > -2 else _bigram(uni, bi, w, h1)
+                if h2 < 0:
+                    score = int(bi[b].prob) if b >= 0 else int(uni[w].prob + uni[h1].bo)
+                else:
+                    ctx_bo = bi[prev_b].bo if prev_b >= 0 else np.float32(0.0)
+                    score = _backed_off(uni, bi, tri, uni[w].prob, b, h1, h2, ctx_bo)
+            total += _nats(score, log_base, oov_logprob)
+            prev_b = b
         out[k] = total
     return out

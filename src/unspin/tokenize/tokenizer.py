@@ -37,7 +37,7 @@ def tokenize(text: str, doc_id: str = "-") -> Doc:
     prev_end = 0
     for m in TOKEN_RE.finditer(text):
         s, e = m.start(), m.end()
-        if not sentence_start and PARAGRAPH_BREAK.search(text, prev_end, s):
+        if not sentence_start and s - prev_end > 1 and PARAGRAPH_BREAK.search(text, prev_end, s):
             sentence += 1  # a blank line ends a sentence, with or without punctuation (headlines)
             sentence_start = True
         word = m.group()

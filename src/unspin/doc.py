@@ -36,7 +36,8 @@ class Evidence:
     relation: str = ""  # lexicon relation between the suggestion and the written form
     n_candidates: int = 0
     neural_gain: float | None = None  # the neural model's log-probability gain (accurate profile)
-    source: str = "lexicon"  # "lexicon" or "attribution" (aligned against a found source)
+    source: str = "lexicon"  # "lexicon", "attribution" (aligned against a found source) or "style" (a figure
+    # for a number word, unspin.decide.numbers: no language-model evidence)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in

@@ -21,7 +21,8 @@ import hashlib
 
 import numpy as np
 
-from unspin.eval.simulator import NUMBER_WORDS, STOPWORDS
+from unspin.eval.simulator import STOPWORDS
+from unspin.lexicon.numbers import NUMBER_WORDS
 from unspin.tokenize import tokenize
 
 SHINGLE = 3  # tokens per shingle of the invariant form

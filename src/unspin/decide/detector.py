@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from unspin.decide.mlp import SiteMLP
+from unspin.decide.numbers import NumberWords
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, TopicModel, default_ngram_lm, default_topic_model, zipf
 from unspin.evidence.ngram import OOV_LOGPROB
@@ -185,7 +186,8 @@ class Detector:
     def __init__(self, lexicon: Lexicon | None = None, lm: LanguageModel | None = None,
                  model: DecisionModel | None = None, max_candidates: int = 100, passes: int = 2,
                  rescorer: "Rescorer | None" = None, shortlist_size: int = 3, topic: TopicModel | None = None,
-                 restore_topic: float = 4.0, restore_fanout: float = 1.0):
+                 restore_topic: float = 4.0, restore_fanout: float = 1.0,
+                 numbers: NumberWords | None = NumberWords()):
         self.lexicon = lexicon or default_lexicon()
         self.lm = lm or default_ngram_lm()
         self.topic = topic or default_topic_model(STOPWORDS)
@@ -196,6 +198,7 @@ class Detector:
         self.shortlist_size = shortlist_size
         self.restore_topic = restore_topic
         self.restore_fanout = restore_fanout
+        self.numbers = numbers  # figures written for number words, in documents judged spun (None: off)
         # Candidate sets with their per-candidate static data, memoised per written form (a batch
         # meets the same words again and again).
         self._word_sets: dict[str, _CandidateSet | None] = {}
@@ -279,6 +282,9 @@ class Detector:
         flaggable = (lambda s: True) if model is self.model else self.rescorer.may_flag
         chosen = _non_overlapping([s for s in sites if s.probability >= threshold and flaggable(s)])
         doc.spans = [self._span(doc, s) for s in chosen]
+        if self.numbers is not None and doc.spin_score >= model.doc_threshold:
+            # Figures are protected tokens, so no site covers one; sorted back into reading order.
+            doc.spans = sorted(doc.spans + self.numbers.spans(doc), key=lambda sp: sp.start)
         return doc
 
     # -- internals ------------------------------------------------------------------------

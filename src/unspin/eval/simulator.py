@@ -32,6 +32,7 @@ from lemminflect import getAllLemmas
 
 from unspin.lexicon import Relation, default_lexicon, holds_word, inflect, lemma_and_tags, same_word
 from unspin.lexicon.lexicon import UPOS
+from unspin.lexicon.numbers import NUMBER_WORDS
 from unspin.tokenize import tokenize
 
 STYLES = ("sense", "nosense", "phrase", "numbers", "mixed")
@@ -51,32 +52,6 @@ you you'd you'll you're you've your yours yourself yourselves also may might sin
 first second third two three four five six seven eight nine ten new like well get got make made
 """.split())
 
-_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-          "eighteen", "nineteen"]
-_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_ORD = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-        "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-        "eighteenth", "nineteenth", "twentieth"]
-
-
-def _number_table() -> dict[str, str]:
-    t: dict[str, str] = {}
-    for i, w in enumerate(_UNITS[1:], start=2):  # "one" is mostly a pronoun ("no one"): left alone
-        t[w] = str(i)
-    for i, w in enumerate(_TEENS, start=10):
-        t[w] = str(i)
-    for i, w in enumerate(_TENS, start=2):
-        t[w] = str(i * 10)
-        for j, u in enumerate(_UNITS, start=1):
-            t[f"{w}-{u}"] = str(i * 10 + j)
-    for i, w in enumerate(_ORD, start=1):
-        suffix = "th" if 10 <= i % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(i % 10, "th")
-        t[w] = f"{i}{suffix}"
-    return t
-
-
-NUMBER_WORDS = _number_table()
 _CLEAN_RE = re.compile(r"^[a-z][a-z' -]*[a-z]$|^[a-z]$")
 
 

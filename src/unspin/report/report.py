@@ -72,9 +72,9 @@ def render_text(report: Report, color: bool = False) -> str:
         lines += ["", "Flagged in the text:", "".join(marked).strip(), "", "Substitutions:"]
         for s in report.spans:
             ev = s.evidence
-            lines.append(f"  {s.start:>6}-{s.end:<6} {s.text!r} -> {s.suggestion!r}  confidence {s.confidence:.2f}"
-                         f"  (LM gain {ev.lm_gain:+.1f} nats"
-                         + (f", neural {ev.neural_gain:+.1f}" if ev.neural_gain is not None else "")
-                         + f", {ev.relation or 'lexicon'})")
+            why = (f"{ev.relation}: prose spells out one to nine" if ev.source == "style" else
+                   f"LM gain {ev.lm_gain:+.1f} nats" + (f", neural {ev.neural_gain:+.1f}" if ev.neural_gain is not None else "")
+                   + f", {ev.relation or 'lexicon'}")
+            lines.append(f"  {s.start:>6}-{s.end:<6} {s.text!r} -> {s.suggestion!r}  confidence {s.confidence:.2f}  ({why})")
         lines += ["", "Restored:", report.restored.strip()]
     return "\n".join(lines)

@@ -102,10 +102,11 @@ function showTip(mark) {
   head.append(el("span", "", "suggested: "), el("strong", "", s.suggestion));
   const dl = el("dl");
   const rows = [["written", s.text], ["confidence", s.confidence.toFixed(2)]];
-  if (ev.lm_gain !== undefined) rows.push(["LM gain", (ev.lm_gain >= 0 ? "+" : "") + ev.lm_gain.toFixed(1) + " nats"]);
-  if (ev.context_gain !== undefined) rows.push(["context gain", ev.context_gain.toFixed(1) + " nats"]);
-  if (ev.relation) rows.push(["relation", ev.relation]);
-  if (ev.zipf_written !== undefined) rows.push(["frequency", "written " + ev.zipf_written + ", suggested " + ev.zipf_suggestion + " (Zipf)"]);
+  const style = ev.source === "style";  // a figure for a number word: no language-model evidence
+  if (ev.lm_gain !== undefined && !style) rows.push(["LM gain", (ev.lm_gain >= 0 ? "+" : "") + ev.lm_gain.toFixed(1) + " nats"]);
+  if (ev.context_gain !== undefined && !style) rows.push(["context gain", ev.context_gain.toFixed(1) + " nats"]);
+  if (ev.relation) rows.push(["relation", style ? ev.relation + " (prose spells out one to nine)" : ev.relation]);
+  if (ev.zipf_written !== undefined && !style) rows.push(["frequency", "written " + ev.zipf_written + ", suggested " + ev.zipf_suggestion + " (Zipf)"]);
   if (ev.n_candidates) rows.push(["candidates", String(ev.n_candidates)]);
   if (ev.source) rows.push(["from", ev.source]);
   rows.forEach(([k, v]) => dl.append(el("dt", "", k), el("dd", "", v)));

@@ -376,7 +376,7 @@ class Detector:
             tok = toks[ti]
             low = lows[a]
             if tok.protected is None and low not in STOPWORDS and len(low) > 1:
-                cset = self._word_sets.get(low, _UNSEEN)
+                cset = self._word_sets.get(low, _UNSEEN)  # the memo hit inline: most words are met again
                 if cset is _UNSEEN:
                     cset = self._candidate_set(self._word_sets, low, lambda: self._word_candidates(tok.text))
                 if cset is not None:

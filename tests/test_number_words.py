@@ -29,6 +29,8 @@ def test_table_covers_one_to_nine_and_first_to_ninth():
     ("The 2 firms are key parts of the market.", [("2", "two")]),
     ("2 men were held after the raid.", [("2", "Two")]),  # a sentence opener is capitalised
     ("It was the 3rd time he had tried.", [("3rd", "third")]),
+    ("She was thrilled about the 4th Oscar nomination of her career.", [("4th", "fourth")]),  # a name, not a unit
+    ("It was India's 2nd big stock debut this year.", [("2nd", "second")]),  # after a possessive
 ])
 def test_bare_figures_in_prose_are_flagged(text, expected):
     assert flagged(text) == expected

@@ -128,8 +128,11 @@ def _zipf(text: str) -> float:
     return zipf_frequency(text, "en")
 
 
+@lru_cache(maxsize=300_000)
 def _pos_ok(form: str, tag: str) -> bool:
-    """Is the (inflected) synonym usable in the word's part of speech?"""
+    """Is the (inflected) synonym usable in the word's part of speech? Memoised: lemminflect
+    deep-copies its tables on every call, and this ran about 70,000 times a document (80% of the
+    simulator's time)."""
     upos = UPOS.get(tag[:1])
     if upos is None:
         return True

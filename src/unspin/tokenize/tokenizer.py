@@ -67,6 +67,8 @@ def _is_abbreviation(tokens: list[Token]) -> bool:
 def _protection(word: str, sentence_start: bool, in_masked: bool) -> str | None:
     if in_masked:
         return "identifier"
+    if word.islower() and word.isalpha():  # most words: no identifier pattern or capital can apply
+        return "date" if word in MONTHS else None
     if IDENT_RE.match(word):
         return "identifier"
     if word.lower() in MONTHS:

@@ -612,6 +612,10 @@ def _window(lm_words: list[str], a: int, b: int, replaced: dict[int, str]) -> tu
     """The n-gram context of the site at word positions a..b: up to two words before it (after
     "<s>") and after it (then "</s>"), with ``replaced`` applied outside the site ("" removes a word).
     All a trigram model sees of the context (``window_logprob`` reads no further)."""
+    if not replaced:  # the first pass: plain slices (no word of a sentence is empty)
+        left = lm_words[max(0, a - 2):a]
+        right = lm_words[b + 1:b + 3]
+        return (left if len(left) == 2 else ["<s>", *left]), (right if len(right) == 2 else [*right, "</s>"])
     left: list[str] = []
     k = a - 1
     while k >= 0 and len(left) < 2:

@@ -206,7 +206,6 @@ class Detector:
         # What scoring needs of each wording, candidate or written, by its n-gram form: a candidate
         # such as "make" recurs in hundreds of lists, and a new list is mostly made of known ones.
         self._wordings: dict[str, _Wording] = {}
-        self._heads: dict[str, tuple[str, ...]] = {}  # see _phrase_heads
 
     @property
     def final_model(self) -> DecisionModel:
@@ -304,14 +303,15 @@ class Detector:
                 replaced[k] = ""
         return replaced
 
-    def _candidate_set(self, table: dict, key, make: Callable[[], list]) -> "_CandidateSet | None":
-        """The memoised candidate set for ``key`` (``None`` when ``make`` finds no candidate; that
-        is remembered too)."""
+    def _candidate_set(self, table: dict, key, make: Callable[..., list], *args) -> "_CandidateSet | None":
+        """The memoised candidate set for ``key``, built by ``make(*args)`` on a miss (``None`` when
+        it finds no candidate; that is remembered too). Arguments rather than a closure: most calls
+        are hits, and a lambda would be built for each."""
         cset = table.get(key, _UNSEEN)
         if cset is _UNSEEN:
             if len(table) > 200_000:
                 table.clear()
-            cands = make()
+            cands = make(*args)
             cset = table[key] = (_CandidateSet(cands, self._wordings_of([c.text for c in cands]), self.lexicon.forward)
                                  if cands else None)
         return cset
@@ -376,15 +376,13 @@ class Detector:
             tok = toks[ti]
             low = lows[a]
             if tok.protected is None and low not in STOPWORDS and len(low) > 1:
-                cset = self._word_sets.get(low, _UNSEEN)  # the memo hit inline: most words are met again
-                if cset is _UNSEEN:
-                    cset = self._candidate_set(self._word_sets, low, lambda: self._word_candidates(tok.text))
+                cset = self._candidate_set(self._word_sets, low, self._word_candidates, tok.text)
                 if cset is not None:
                     out.append((a, a, tok.text, cset))
             if a + 1 >= n_words:
                 continue
             second = lows[a + 1]
-            for head in self._phrase_heads(low):
+            for head in _phrase_heads(low):
                 for phrase in pairs.get((head, second), ()):
                     n = len(phrase)
                     # the cheap test first: the words after the head are the phrase's
@@ -396,21 +394,10 @@ class Detector:
                     if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
                         continue  # a phrase never spans punctuation
                     written = doc.text[span_toks[0].start:span_toks[-1].end]
-                    cset = self._candidate_set(self._phrase_sets, (phrase, low), lambda: self._phrase_candidates(phrase, low))
+                    cset = self._candidate_set(self._phrase_sets, (phrase, low), self._phrase_candidates, phrase, low)
                     if cset is not None:
                         out.append((a, a + n - 1, written, cset))
         return out
-
-    def _phrase_heads(self, low: str) -> tuple[str, ...]:
-        """The forms under which a phrase may start with ``low``: itself and its other lemmas (a lemma
-        once per tag it can have, so "asked" heads "ask for" twice; the decision models were trained
-        with those duplicate sites)."""
-        heads = self._heads.get(low)
-        if heads is None:
-            if len(self._heads) > 200_000:
-                self._heads.clear()
-            heads = self._heads[low] = (low,) + tuple(lemma for lemma, _ in lemma_and_tags(low) if lemma != low)
-        return heads
 
     def _score_sites(self, jobs: list[tuple[list[int], tuple[list[str], list[str]], tuple, np.ndarray]]) -> list[Site]:
         """Score sites, each given as (the sentence's word positions, its n-gram window (``left``: the
@@ -684,6 +671,14 @@ def _non_overlapping(sites: list[Site]) -> list[Site]:
         used |= rng
         taken.append(s)
     return sorted(taken, key=lambda s: s.first)
+
+
+@lru_cache(maxsize=200_000)
+def _phrase_heads(low: str) -> tuple[str, ...]:
+    """The forms under which a phrase may start with ``low``: itself and its other lemmas (a lemma
+    once per tag it can have, so "asked" heads "ask for" twice; the decision models were trained
+    with those duplicate sites)."""
+    return (low,) + tuple(lemma for lemma, _ in lemma_and_tags(low) if lemma != low)
 
 
 @lru_cache(maxsize=200_000)

@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import quality as Q  # noqa: E402  (the quality bench's document splits, seeds and spinner pool)
 
-from unspin.decide.numbers import NumberWords  # noqa: E402
 from unspin.pipeline import default_pipeline  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "number_words.json"
@@ -39,7 +38,7 @@ def main() -> int:
     ap.add_argument("--out", default=str(OUT))
     a = ap.parse_args()
     pipe = default_pipeline(a.profile)
-    rule = NumberWords()
+    rule = pipe.detector.numbers  # the stage as the pipeline runs it
     pool = Q.SpinnerPool()
     result = {"split": a.split, "profile": a.profile, "docs_per_corpus": a.docs, "rate": a.rate, "corpora": {}}
     total = {"gold": 0, "found": 0, "restored": 0, "other": 0}

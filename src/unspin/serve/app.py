@@ -39,8 +39,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 import unspin
-from unspin.ingest import InputError, decode
 from unspin.evidence.neural import model_spec
+from unspin.ingest import InputError, decode
 from unspin.pipeline import PROFILES, default_pipeline, interactive_profile
 from unspin.serve import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS
 

@@ -20,12 +20,15 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 from numba import njit
 
+from unspin.decide.candidate_table import (CandidateList, CandidateTable, default_candidate_table,
+                                           inputs_fingerprint)
 from unspin.decide.mlp import SiteMLP
 from unspin.decide.numbers import NumberWords
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, TopicModel, default_ngram_lm, default_topic_model, zipf
 from unspin.evidence.ngram import OOV_LOGPROB
 from unspin.lexicon import Lexicon, Relation, default_lexicon, holds_word, lemma_and_tags, relation_of, same_word
+from unspin.lexicon.lexicon import default_lexicon_path
 from unspin.tokenize import sentences
 
 # Function words are examined only as the head of a spinner phrase ("in between", "has actually"):
@@ -187,7 +190,7 @@ class Detector:
                  model: DecisionModel | None = None, max_candidates: int = 100, passes: int = 2,
                  rescorer: "Rescorer | None" = None, shortlist_size: int = 3, topic: TopicModel | None = None,
                  restore_topic: float = 4.0, restore_fanout: float = 1.0,
-                 numbers: NumberWords | None = NumberWords()):
+                 numbers: NumberWords | None = NumberWords(), candidate_table: "CandidateTable | str | None" = "packaged"):
         self.lexicon = lexicon or default_lexicon()
         self.lm = lm or default_ngram_lm()
         self.topic = topic or default_topic_model(STOPWORDS)
@@ -199,6 +202,11 @@ class Detector:
         self.restore_topic = restore_topic
         self.restore_fanout = restore_fanout
         self.numbers = numbers  # figures written for number words, in documents judged spun (None: off)
+        # Precomputed candidate lists of common words (``decide.candidate_table``): "packaged" uses the
+        # table shipped with unspin when it was built for this lexicon and ``max_candidates``; it is
+        # read at the first word not met before.
+        self.candidate_table = candidate_table
+        self._table: CandidateTable | None | object = _UNSEEN
         # Candidate sets with their per-candidate static data, memoised per written form (a batch
         # meets the same words again and again).
         self._word_sets: dict[str, _CandidateSet | None] = {}
@@ -303,8 +311,8 @@ class Detector:
                 replaced[k] = ""
         return replaced
 
-    def _candidate_set(self, table: dict, key, make: Callable[..., list], *args) -> "_CandidateSet | None":
-        """The memoised candidate set for ``key``, built by ``make(*args)`` on a miss (``None`` when
+    def _candidate_set(self, table: dict, key, make: Callable[..., CandidateList], *args) -> "_CandidateSet | None":
+        """The memoised candidate set for ``key``, built from ``make(*args)`` on a miss (``None`` when
         it finds no candidate; that is remembered too). Arguments rather than a closure: most calls
         are hits, and a lambda would be built for each."""
         cset = table.get(key, _UNSEEN)
@@ -312,9 +320,32 @@ class Detector:
             if len(table) > 200_000:
                 table.clear()
             cands = make(*args)
-            cset = table[key] = (_CandidateSet(cands, self._wordings_of([c.text for c in cands]), self.lexicon.forward)
-                                 if cands else None)
+            cset = table[key] = _CandidateSet(cands, self._wordings_of(cands.texts)) if cands.texts else None
         return cset
+
+    def _word_list(self, low: str, text: str) -> CandidateList:
+        """``_word_candidates`` of a written word, from the precomputed table when it holds the word."""
+        table = self._table
+        if table is _UNSEEN:
+            table = self._table = self._resolve_table()
+        found = table.get(low) if table is not None else None
+        return found if found is not None else self._candidate_list(self._word_candidates(text))
+
+    def _resolve_table(self) -> CandidateTable | None:
+        table = self.candidate_table
+        if table == "packaged":
+            if self.lexicon is not default_lexicon():
+                return None
+            table = default_candidate_table()
+            if table is None or not table.matches(inputs_fingerprint(default_lexicon_path(), self.max_candidates)):
+                return None
+        return table
+
+    def _candidate_list(self, cands: list) -> CandidateList:
+        """Candidates as the candidate sets keep them: texts, fan-outs and relation bits."""
+        forward = self.lexicon.forward
+        return CandidateList(tuple(c.text for c in cands), tuple(len(forward.get(c.lemma, ())) or 1 for c in cands),
+                             tuple(c.bits for c in cands))
 
     def _wordings_of(self, texts: Sequence[str]) -> list["_Wording"]:
         """The ``_Wording`` of each text, the ones not met before computed together (one n-gram
@@ -362,8 +393,8 @@ class Detector:
         lists such compounds as synonyms, but of the 57 multi-word forms in real spun pages only 2
         hold their original, and both are fillers ("together with"), which stay."""
         text = " ".join(phrase)
-        return [c for c in self.lexicon.phrase_candidates(text, written_head)
-                if c.bits & _FILLER or not _held_by(text, c.text)]
+        return self._candidate_list([c for c in self.lexicon.phrase_candidates(text, written_head)
+                                     if c.bits & _FILLER or not _held_by(text, c.text)])
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
@@ -376,7 +407,7 @@ class Detector:
             tok = toks[ti]
             low = lows[a]
             if tok.protected is None and low not in STOPWORDS and len(low) > 1:
-                cset = self._candidate_set(self._word_sets, low, self._word_candidates, tok.text)
+                cset = self._candidate_set(self._word_sets, low, self._word_list, low, tok.text)
                 if cset is not None:
                     out.append((a, a, tok.text, cset))
             if a + 1 >= n_words:
@@ -504,8 +535,8 @@ class _CandidateSet:
     __slots__ = ("texts", "forms", "encoded", "topic_rows", "unigram", "log_fanout", "rel_bits", "log_candidates",
                  "_cased")
 
-    def __init__(self, cands: list, wordings: list[_Wording], forward: dict):
-        self.texts = tuple(c.text for c in cands)
+    def __init__(self, cands: CandidateList, wordings: list[_Wording]):
+        self.texts = cands.texts
         self.forms = tuple(w[_FORM] for w in wordings)
         self.encoded = None  # the LM's own form of them (flat ids, words per candidate)
         if wordings[0][_IDS] is not None:
@@ -513,10 +544,9 @@ class _CandidateSet:
                             np.array([len(w[_IDS]) for w in wordings], dtype=np.int64))
         self.topic_rows = np.array([w[_ROW] for w in wordings], dtype=np.int64)
         self.unigram = tuple(w[_UNIGRAM] for w in wordings)
-        fanout = np.array([len(forward.get(c.lemma, ())) or 1 for c in cands], dtype=float)
-        self.log_fanout = np.log(fanout)
-        self.rel_bits = tuple(c.bits for c in cands)
-        self.log_candidates = math.log1p(len(cands))
+        self.log_fanout = np.log(np.array(cands.fanout, dtype=float))
+        self.rel_bits = cands.bits
+        self.log_candidates = math.log1p(len(cands.texts))
         self._cased: dict[int, tuple[str, ...]] = {}
 
     def cased(self, written: str) -> tuple[str, ...]:

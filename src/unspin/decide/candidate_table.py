@@ -1,0 +1,145 @@
+"""The candidate originals of the commonest written words, precomputed and shipped with the package.
+
+Why: working out a word's candidates (reverse lexicon lookups, re-inflecting every original like the
+written form, same-word tests, the cut to the most frequent) costs about 160 microseconds a word, and
+a process meets new words for a long time (Zipf): a fast-profile scan of 1,500 BBC articles spent a
+third of its time on words it had not met before. The detector memoises what it computes within a
+process; this table is that memo for the ~40,000 words most documents are made of, built once by
+``scripts/build_candidate_table.py`` and loaded in a few tens of milliseconds.
+
+The table is only valid for the inputs it was built from: the packaged lexicon file, the detector's
+``max_candidates``, the versions of lemminflect and wordfreq, and the candidate rules
+(``TABLE_VERSION``, bumped when ``Detector._word_candidates`` changes). ``CandidateTable.matches``
+checks all of them, and the detector ignores a table that does not match.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from importlib.metadata import PackageNotFoundError, version
+from typing import Iterable, NamedTuple
+
+import numpy as np
+
+TABLE_VERSION = 1  # bump when the detector's rules for a word's candidate list change
+
+
+class CandidateList(NamedTuple):
+    """A written word's candidate originals as the detector keeps them: each candidate's text, its
+    synonym fan-out (how many words the lexicon lets a spinner write for its lemma, at least 1) and
+    its Relation bits."""
+
+    texts: tuple[str, ...]
+    fanout: tuple[int, ...]
+    bits: tuple[int, ...]
+
+
+def default_table_path() -> str:
+    return str(resources.files("unspin.decide") / "data" / "candidates.npz")
+
+
+def inputs_fingerprint(lexicon_path: str, max_candidates: int) -> dict:
+    """What a table's contents depend on, besides the word list it was built for."""
+    with open(lexicon_path, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()
+    return {"table_version": TABLE_VERSION, "lexicon_sha256": digest, "max_candidates": max_candidates,
+            "lemminflect": _version("lemminflect"), "wordfreq": _version("wordfreq")}
+
+
+class CandidateTable:
+    """Written word (lower case) -> its ``CandidateList``, for the words it was built for.
+
+    Stored as flat arrays (one row per candidate, an offset per word) and turned into tuples only for
+    the words a process meets."""
+
+    def __init__(self, words: list[str], offsets: np.ndarray, text_ids: np.ndarray, fanout: np.ndarray,
+                 bits: np.ndarray, strings: list[str], meta: dict):
+        self.meta = meta
+        self._index = {w: i for i, w in enumerate(words)}
+        self._offsets = offsets.tolist()
+        self._text_ids, self._fanout, self._bits = text_ids, fanout, bits
+        self._strings = strings
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._index
+
+    def get(self, word: str) -> CandidateList | None:
+        """The word's list (empty when it has no candidate), or ``None`` when the table lacks the word."""
+        i = self._index.get(word)
+        if i is None:
+            return None
+        a, b = self._offsets[i], self._offsets[i + 1]
+        strings = self._strings
+        return CandidateList(tuple([strings[k] for k in self._text_ids[a:b].tolist()]),
+                             tuple(self._fanout[a:b].tolist()), tuple(self._bits[a:b].tolist()))
+
+    def matches(self, fingerprint: dict) -> bool:
+        return all(self.meta.get(k) == v for k, v in fingerprint.items())
+
+    @classmethod
+    def build(cls, lists: Iterable[tuple[str, CandidateList]], meta: dict) -> "CandidateTable":
+        words, offsets, text_ids, fanout, bits = [], [0], [], [], []
+        string_ids: dict[str, int] = {}
+        for word, lst in lists:
+            words.append(word)
+            text_ids.extend(string_ids.setdefault(t, len(string_ids)) for t in lst.texts)
+            fanout.extend(lst.fanout)
+            bits.extend(lst.bits)
+            offsets.append(len(text_ids))
+        return cls(words, np.array(offsets, dtype=np.int64), np.array(text_ids, dtype=np.int32),
+                   np.array(fanout, dtype=np.uint16), np.array(bits, dtype=np.uint8), list(string_ids), meta)
+
+    def save(self, path: str) -> None:
+        words = sorted(self._index, key=self._index.__getitem__)
+        assert all("\n" not in s for s in words + self._strings)
+        # A candidate's fan-out is nearly always its text's (it belongs to the original's lemma, and
+        # few texts are forms of two lemmas): stored per text, with the exceptions per candidate.
+        pairs, counts = np.unique(self._text_ids.astype(np.int64) << 16 | self._fanout, return_counts=True)
+        texts, fans = pairs >> 16, pairs & 0xFFFF
+        by_count = np.lexsort((-counts, texts))  # each text's pairs together, the commonest first
+        firsts = by_count[np.r_[True, texts[by_count][1:] != texts[by_count][:-1]]]
+        usual = np.zeros(len(self._strings), dtype=np.uint16)
+        usual[texts[firsts]] = fans[firsts]
+        odd = np.flatnonzero(usual[self._text_ids] != self._fanout)
+        np.savez_compressed(path, words=_blob(words), strings=_blob(self._strings),
+                            offsets=np.array(self._offsets, dtype=np.int64), text_ids=self._text_ids,
+                            usual_fanout=usual, odd_at=odd.astype(np.int64), odd_fanout=self._fanout[odd],
+                            bits=self._bits, meta=_blob([json.dumps(self.meta, sort_keys=True)]))
+
+    @classmethod
+    def load(cls, path: str) -> "CandidateTable":
+        with np.load(path) as z:
+            text_ids = z["text_ids"]
+            fanout = z["usual_fanout"][text_ids]
+            fanout[z["odd_at"]] = z["odd_fanout"]
+            return cls(_unblob(z["words"]), z["offsets"], text_ids, fanout, z["bits"],
+                       _unblob(z["strings"]), json.loads(_unblob(z["meta"])[0]))
+
+
+@lru_cache(maxsize=1)
+def default_candidate_table() -> CandidateTable | None:
+    """The packaged table, loaded once per process (``None`` if this installation has none)."""
+    try:
+        return CandidateTable.load(default_table_path())
+    except FileNotFoundError:
+        return None
+
+
+def _blob(strings: list[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _unblob(a: np.ndarray) -> list[str]:
+    return a.tobytes().decode("utf-8").split("\n")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None

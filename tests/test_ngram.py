@@ -94,3 +94,24 @@ def test_a_file_that_is_not_a_trie_model_is_refused_clearly(tmp_path):
     bad.write_text("\\data\\\nngram 1=3\n")
     with pytest.raises(ValueError, match="not a pocketsphinx trie language model"):
         NGramLM(str(bad))
+
+
+def test_the_unpacked_arrays_are_cached_and_read_back_unchanged(tmp_path, monkeypatch):
+    import os
+
+    import numpy as np
+
+    from unspin.evidence.ngram import default_model_path
+    from unspin.evidence.trie import TrieArrays
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path))
+    path = default_model_path()
+    built = TrieArrays(path)
+    for _ in range(2):  # written, then read back
+        loaded = TrieArrays.load(path)
+        assert all(np.array_equal(getattr(built, k), getattr(loaded, k)) for k in ("uni", "bi", "tri"))
+        assert loaded.ids == built.ids and loaded.score(5, 6, 7) == built.score(5, 6, 7)
+    (copy,) = os.listdir(tmp_path)
+    (tmp_path / copy).write_bytes(b"damaged")
+    assert TrieArrays.load(path).ids == built.ids  # rebuilt
+    assert np.array_equal(TrieArrays.load(path).tri, built.tri)  # and rewritten

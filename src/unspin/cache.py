@@ -21,6 +21,21 @@ def default_cache_root() -> str:
     return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "unspin")
 
 
+def content_stamp(path: str, block: int = 1 << 20) -> str:
+    """"size-checksum" of a large data file, the checksum over its first and last megabyte (a model
+    file's header and index, then its tables or weights): the same file installed again (a new
+    virtual environment, a reinstall) keeps its cached copy, where a stamp by modification time made
+    a new one each time and left the old behind; a different file of the same size does not."""
+    import zlib
+
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        crc = zlib.crc32(fh.read(block))
+        fh.seek(max(0, size - block))
+        crc = zlib.crc32(fh.read(block), crc)
+    return f"{size}-{crc:08x}"
+
+
 def write_atomically(path: str, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a private temporary name; best effort (a read-only or full
     disk only costs the next start its rebuild): returns whether the file was written."""
@@ -37,3 +52,15 @@ def write_atomically(path: str, data: bytes) -> bool:
         except OSError:
             pass
         return False
+
+
+def remove_other_copies(kept: str, prefix: str, suffix: str) -> None:
+    """Drop the other files of ``kept``'s folder named ``prefix...suffix``: copies built from an
+    earlier version of the same source (an upgrade's), which nothing reads any more."""
+    folder, name = os.path.split(kept)
+    for other in os.listdir(folder):
+        if other != name and other.startswith(prefix) and other.endswith(suffix):
+            try:
+                os.remove(os.path.join(folder, other))
+            except OSError:
+                pass

@@ -28,7 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
-from unspin.cache import cache_root, default_cache_root
+from unspin.cache import cache_root, content_stamp, default_cache_root
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = ("the accurate and cascade profiles need a neural language model: "
@@ -416,23 +416,8 @@ def _converted_dir(model: str, gguf_file: str | None, dtype: str) -> str | None:
     root = cache_root()
     if not root:
         return None
-    name = f"{os.path.splitext(gguf_file)[0]}-{_content_stamp(os.path.join(model, gguf_file))}-{dtype}"
+    name = f"{os.path.splitext(gguf_file)[0]}-{content_stamp(os.path.join(model, gguf_file))}-{dtype}"
     return os.path.join(root, name)
-
-
-def _content_stamp(path: str, block: int = 1 << 20) -> str:
-    """"size-checksum" of a model file, the checksum over its first and last megabyte (a GGUF file's
-    header and tensor index, then weights): the same file installed again (a new virtual
-    environment, a reinstall) keeps its converted copy, where a stamp by modification time made a
-    new one each time and left the old behind; a different file of the same size does not."""
-    import zlib
-
-    size = os.path.getsize(path)
-    with open(path, "rb") as fh:
-        crc = zlib.crc32(fh.read(block))
-        fh.seek(max(0, size - block))
-        crc = zlib.crc32(fh.read(block), crc)
-    return f"{size}-{crc:08x}"
 
 
 WEIGHTS = "weights.pt"

@@ -39,7 +39,7 @@ class NGramLM:
 
     def __init__(self, path: str | None = None):
         self.path = path or default_model_path()
-        self._trie = TrieArrays(self.path)
+        self._trie = TrieArrays.load(self.path)
         self._unigram: dict[str, float] = {}
 
     def ids(self, words: Sequence[str]) -> np.ndarray:

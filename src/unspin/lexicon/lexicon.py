@@ -18,7 +18,7 @@ from typing import NamedTuple
 from lemminflect import getAllInflections as _lemminflect_inflections
 from lemminflect import getAllLemmas
 
-from unspin.cache import cache_root, write_atomically
+from unspin.cache import cache_root, remove_other_copies, write_atomically
 
 
 class Relation(IntFlag):
@@ -101,7 +101,7 @@ class Lexicon:
                 pass
         lexicon = cls.load(path)
         if cached and write_atomically(cached, pickle.dumps(lexicon.tables(), protocol=pickle.HIGHEST_PROTOCOL)):
-            _remove_other_copies(cached)
+            remove_other_copies(cached, "lexicon-", ".pickle")  # an earlier release's, 47 MB
         return lexicon
 
     def tables(self) -> tuple[dict, dict, dict, dict]:
@@ -301,17 +301,6 @@ def lexicon_digest(path: str) -> str:
     """sha256 of a lexicon file: what its built index and the precomputed candidate lists are keyed by."""
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()
-
-
-def _remove_other_copies(kept: str) -> None:
-    """Drop cached indexes of other lexicon files (an earlier release's; 47 MB each)."""
-    folder, name = os.path.split(kept)
-    for other in os.listdir(folder):
-        if other != name and other.startswith("lexicon-") and other.endswith(".pickle"):
-            try:
-                os.remove(os.path.join(folder, other))
-            except OSError:
-                pass
 
 
 def _index_cache_path(path: str) -> str | None:

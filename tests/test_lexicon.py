@@ -104,3 +104,15 @@ def test_a_new_lexicon_file_replaces_the_cached_index_of_the_old(tmp_path, monke
     assert not Lexicon.load_cached(str(new)).originals("demand")
     assert len(os.listdir(tmp_path / "cache")) == 1
     assert not Lexicon.load_cached(str(new)).originals("demand")  # read back from the cache
+
+
+def test_cached_copies_are_named_by_the_code_that_builds_them():
+    """An edited builder gives its copies another name, so a stale copy is never read."""
+    from unspin.cache import code_stamp
+    from unspin.lexicon import Lexicon
+
+    def other_init(self, forward):  # a stand-in for an edited Lexicon.__init__
+        self.forward = dict(forward)
+
+    assert code_stamp(Lexicon.__init__) == code_stamp(Lexicon.__init__) != code_stamp(other_init)
+    assert code_stamp(len) == "0"  # no source: the file's stamp alone names the copy

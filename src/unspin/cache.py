@@ -36,6 +36,22 @@ def content_stamp(path: str, block: int = 1 << 20) -> str:
     return f"{size}-{crc:08x}"
 
 
+def code_stamp(*functions) -> str:
+    """A checksum of the source of the functions that build a cached file: a copy built by other code
+    (an edited ``Lexicon.__init__``, a new release) then has another name and is never read. "0" where
+    the source is not available (an installation without .py files): the file's stamp alone then."""
+    import inspect
+    import zlib
+
+    crc = 0
+    try:
+        for f in functions:
+            crc = zlib.crc32(inspect.getsource(f).encode("utf-8"), crc)
+    except (OSError, TypeError):
+        return "0"
+    return f"{crc:08x}"
+
+
 def write_atomically(path: str, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a private temporary name; best effort (a read-only or full
     disk only costs the next start its rebuild): returns whether the file was written."""

@@ -28,7 +28,7 @@ import os
 import numpy as np
 from numba import njit
 
-from unspin.cache import cache_root, content_stamp, remove_other_copies, write_atomically
+from unspin.cache import cache_root, code_stamp, content_stamp, remove_other_copies, write_atomically
 
 HEADER = b"Trie Language Model"
 MISSING = -1  # word id of a word outside the vocabulary
@@ -41,9 +41,6 @@ BIGRAM = np.dtype([("word", "<i4"), ("next", "<i4"), ("prob", "<f4"), ("bo", "<f
 TRIGRAM = np.dtype([("word", "<i4"), ("prob", "<f4")])
 
 
-CACHE_VERSION = 1  # bump when the arrays ``TrieArrays`` builds change: cached copies are then ignored
-
-
 class TrieArrays:
     """The model as flat arrays; see the module docstring for what each holds."""
 
@@ -51,11 +48,12 @@ class TrieArrays:
     def load(cls, path: str) -> "TrieArrays":
         """The model at ``path``, through the user's cache (``unspin.cache``): unpacking the file's
         bit-packed records takes about 0.9 s at every start of a process; the unpacked arrays, kept
-        under a name made of the file's content stamp and ``CACHE_VERSION``, load in a few tens of
+        under a name made of the file's content stamp and the building code's, load in a few tens of
         milliseconds. A missing or damaged copy is rebuilt."""
         root = cache_root()
         stem = os.path.basename(path).split(".")[0]
-        cached = os.path.join(root, f"ngram-{stem}-{content_stamp(path)}-v{CACHE_VERSION}.npz") if root else None
+        stamp = f"{content_stamp(path)}-{code_stamp(cls.__init__, _unpack, _unpack_into.py_func, cls.load)}"
+        cached = os.path.join(root, f"ngram-{stem}-{stamp}.npz") if root else None
         if cached and os.path.exists(cached):
             try:
                 with np.load(cached) as z:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from lemminflect import getAllInflections as _lemminflect_inflections
 from lemminflect import getAllLemmas
 
-from unspin.cache import cache_root, remove_other_copies, write_atomically
+from unspin.cache import cache_root, code_stamp, remove_other_copies, write_atomically
 
 
 class Relation(IntFlag):
@@ -89,7 +89,7 @@ class Lexicon:
 
         Reading the file and building the reverse and phrase indexes takes about 4 s, at every start
         of a process (each CLI call, each scan worker); the built tables are therefore kept in the
-        user's cache (``unspin.cache``, named by the file's hash and ``INDEX_VERSION``), where they
+        user's cache (``unspin.cache``, named by the file's hash and the building code's), where they
         load in about a second. A missing, unreadable or damaged copy is rebuilt and rewritten."""
         path = path or default_lexicon_path()
         cached = _index_cache_path(path)
@@ -285,11 +285,6 @@ def _inflect_word(word: str, tag: str) -> str | None:
     return forms[0] if forms else None
 
 
-# Bump when ``Lexicon.__init__`` builds its tables differently: cached copies of the old ones are
-# then ignored (their file names carry this number).
-INDEX_VERSION = 1
-
-
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     """The packaged lexicon, loaded once per process (through the cache: ``Lexicon.load_cached``)."""
@@ -305,7 +300,8 @@ def lexicon_digest(path: str) -> str:
 
 def _index_cache_path(path: str) -> str | None:
     root = cache_root()
-    return os.path.join(root, f"lexicon-{lexicon_digest(path)[:16]}-v{INDEX_VERSION}.pickle") if root else None
+    stamp = code_stamp(Lexicon.load, Lexicon.__init__, Lexicon.tables, Lexicon.from_tables)
+    return os.path.join(root, f"lexicon-{lexicon_digest(path)[:16]}-{stamp}.pickle") if root else None
 
 
 __all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",

@@ -9,6 +9,7 @@ together (a scan's workers) never read a half-written file.
 from __future__ import annotations
 
 import os
+import re
 
 
 def cache_root() -> str:
@@ -80,3 +81,58 @@ def remove_other_copies(kept: str, prefix: str, suffix: str) -> None:
                 os.remove(os.path.join(folder, other))
             except OSError:
                 pass
+
+
+# What unspin writes in its cache folder (the folder may be shared: ``--clear`` touches nothing else):
+# the lexicon's and the n-gram model's copies, converted neural models ("<gguf stem>-<stamp>-<dtype>"),
+# assembled GGUF files, and the temporary names they are written under.
+_OURS = re.compile(r"^(lexicon-.*\.pickle|ngram-.*\.npz|.*\.gguf|.*-(bfloat16|float16|float32)|\.tmp-.*|.*\.part)$")
+
+
+def cached_entries(root: str | None = None) -> list[tuple[str, int]]:
+    """(name, size in bytes) of every entry unspin wrote in its cache folder."""
+    root = cache_root() if root is None else root
+    if not root or not os.path.isdir(root):
+        return []
+    out = []
+    for name in sorted(os.listdir(root)):
+        if _OURS.match(name):
+            path = os.path.join(root, name)
+            size = (sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+                    if os.path.isdir(path) else os.path.getsize(path))
+            out.append((name, size))
+    return out
+
+
+def register(sub) -> None:
+    c = sub.add_parser("cache", help="show, build or clear unspin's cache folder (derived copies of packaged data)")
+    action = c.add_mutually_exclusive_group()
+    action.add_argument("--build", action="store_true",
+                        help="build the lexicon's and the n-gram model's copies now (e.g. in an image, so that "
+                             "workers do not each build them at their first start)")
+    action.add_argument("--clear", action="store_true", help="remove what unspin wrote there (nothing else)")
+    c.set_defaults(func=cmd_cache)
+
+
+def cmd_cache(args) -> int:
+    root = cache_root()
+    if not root:
+        print("unspin: UNSPIN_CACHE_DIR is empty: nothing is cached")
+        return 0
+    if args.build:
+        from unspin.evidence import default_ngram_lm
+        from unspin.lexicon import default_lexicon
+
+        default_lexicon(), default_ngram_lm()
+    if args.clear:
+        import shutil
+
+        for name, _ in cached_entries(root):
+            path = os.path.join(root, name)
+            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.remove(path)
+    entries = cached_entries(root)
+    print(f"unspin cache: {root}")
+    for name, size in entries:
+        print(f"  {size / 1e6:9.1f} MB  {name}")
+    print(f"  {sum(s for _, s in entries) / 1e6:9.1f} MB  in {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
+    return 0

@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "unspin.attribute.cli",      # unspin index build|add, unspin find
     "unspin.serve.cli",          # unspin serve
     "unspin.scan.cli",           # unspin scan
+    "unspin.cache",              # unspin cache
 )
 
 

@@ -61,3 +61,26 @@ def test_save_and_load_keep_every_list(tmp_path):
     loaded = CandidateTable.load(str(tmp_path / "t.npz"))
     assert [loaded.get(w) for w, _ in lists] == [lst for _, lst in lists]
     assert loaded.get("absent") is None and loaded.meta == {"k": 1}
+
+
+def test_a_table_file_is_checked_and_a_damaged_packaged_one_only_costs_speed(table, tmp_path, monkeypatch):
+    from unspin.decide import candidate_table as ct
+
+    good, other = tmp_path / "good.npz", tmp_path / "other.npz"
+    CandidateTable.build([("satisfied", table.get("satisfied"))], table.meta).save(str(good))
+    CandidateTable.build([("satisfied", table.get("satisfied"))], {**table.meta, "max_candidates": 7}).save(str(other))
+    det = Detector(candidate_table=str(good))
+    det.sites(tokenize(TEXT))
+    assert det._table is not None and len(det._table) == 1
+    det = Detector(candidate_table=str(other))
+    det.sites(tokenize(TEXT))
+    assert det._table is None  # built for other inputs
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(b"not an npz")
+    monkeypatch.setattr(ct, "default_table_path", lambda: str(damaged))
+    ct.default_candidate_table.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="unreadable"):
+            assert ct.default_candidate_table() is None
+    finally:
+        ct.default_candidate_table.cache_clear()

@@ -15,6 +15,7 @@ checks all of them, and the detector ignores a table that does not match.
 from __future__ import annotations
 
 import json
+import warnings
 from functools import lru_cache
 from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
@@ -122,10 +123,15 @@ class CandidateTable:
 
 @lru_cache(maxsize=1)
 def default_candidate_table() -> CandidateTable | None:
-    """The packaged table, loaded once per process (``None`` if this installation has none)."""
+    """The packaged table, loaded once per process (``None`` if this installation has none or an
+    unreadable one: the detector then computes every list itself, with the same results)."""
     try:
         return CandidateTable.load(default_table_path())
     except FileNotFoundError:
+        return None
+    except Exception as e:  # noqa: BLE001 - a damaged file must cost speed, never a result
+        warnings.warn(f"unspin: the packaged candidate table is unreadable ({type(e).__name__}: {e}); "
+                      "computing candidate lists instead", RuntimeWarning, stacklevel=2)
         return None
 
 

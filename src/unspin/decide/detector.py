@@ -203,9 +203,9 @@ class Detector:
         self.restore_topic = restore_topic
         self.restore_fanout = restore_fanout
         self.numbers = numbers  # figures written for number words, in documents judged spun (None: off)
-        # Precomputed candidate lists of common words (``decide.candidate_table``): "packaged" uses the
-        # table shipped with unspin when it was built for this lexicon and ``max_candidates`` (read at
-        # the first word not met before); a ``CandidateTable`` is used as given; None computes all.
+        # Precomputed candidate lists of common words (``decide.candidate_table``): "packaged" (or a
+        # table file's path) is used when built for this lexicon and ``max_candidates`` (read at the
+        # first word not met before); a ``CandidateTable`` is used as given; None computes all.
         self.candidate_table = candidate_table
         self._table: CandidateTable | None | object = _UNSEEN
         # Candidate sets with their per-candidate static data, memoised per written form (a batch
@@ -339,13 +339,16 @@ class Detector:
         return self._candidate_list(self._phrase_candidates(phrase, low))
 
     def _resolve_table(self) -> CandidateTable | None:
+        """The table to read: one given as an object is used as given; "packaged" or a file's path
+        only if built for this detector's inputs (the packaged lexicon, ``max_candidates``)."""
         table = self.candidate_table
-        if table == "packaged":
-            if self.lexicon is not default_lexicon():
-                return None
-            table = default_candidate_table()
-            if table is None or not table.matches(inputs_fingerprint(default_lexicon_path(), self.max_candidates)):
-                return None
+        if not isinstance(table, str):
+            return table
+        if self.lexicon is not default_lexicon():
+            return None
+        table = default_candidate_table() if table == "packaged" else CandidateTable.load(table)
+        if table is None or not table.matches(inputs_fingerprint(default_lexicon_path(), self.max_candidates)):
+            return None
         return table
 
     def _candidate_list(self, cands: list) -> CandidateList:

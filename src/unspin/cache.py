@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
 
 
 def cache_root() -> str:
@@ -69,6 +72,25 @@ def write_atomically(path: str, data: bytes) -> bool:
         except OSError:
             pass
         return False
+
+
+def built_through_cache(prefix: str, stamp: str, suffix: str, build: Callable[[], T], dump: Callable[[T], bytes],
+                        read: Callable[[str], T]) -> T:
+    """``build()``, kept in the cache folder as ``prefix + stamp + suffix``: a copy that is there is
+    read with ``read(path)`` (a damaged one is rebuilt: a cache must never break loading); otherwise
+    the result is built, written with ``dump`` (atomically, best effort) and the copies of other
+    stamps under the same prefix (an earlier release's) are removed. Without a cache folder, built."""
+    root = cache_root()
+    path = os.path.join(root, f"{prefix}{stamp}{suffix}") if root else None
+    if path and os.path.exists(path):
+        try:
+            return read(path)
+        except Exception:  # noqa: BLE001 - unreadable, truncated, another format: rebuild it
+            pass
+    built = build()
+    if path and write_atomically(path, dump(built)):
+        remove_other_copies(path, prefix, suffix)
+    return built
 
 
 def remove_other_copies(kept: str, prefix: str, suffix: str) -> None:

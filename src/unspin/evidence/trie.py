@@ -28,7 +28,7 @@ import os
 import numpy as np
 from numba import njit
 
-from unspin.cache import cache_root, code_stamp, content_stamp, remove_other_copies, write_atomically
+from unspin.cache import built_through_cache, code_stamp, content_stamp
 
 HEADER = b"Trie Language Model"
 MISSING = -1  # word id of a word outside the vocabulary
@@ -50,29 +50,22 @@ class TrieArrays:
         bit-packed records takes about 0.9 s at every start of a process; the unpacked arrays, kept
         under a name made of the file's content stamp and the building code's, load in a few tens of
         milliseconds. A missing or damaged copy is rebuilt."""
-        root = cache_root()
         stem = os.path.basename(path).split(".")[0]
-        stamp = f"{content_stamp(path)}-{code_stamp(cls.__init__, _unpack, _unpack_into.py_func, cls.load)}"
-        cached = os.path.join(root, f"ngram-{stem}-{stamp}.npz") if root else None
-        if cached and os.path.exists(cached):
-            try:
-                with np.load(cached) as z:
-                    return cls._from_arrays(z["uni"], z["bi"], z["tri"], z["vocab"], z["vocab_ids"])
-            except Exception:  # noqa: BLE001 - a cache must never break loading: rebuild it
-                pass
-        trie = cls(path)
-        if cached:
-            buf = io.BytesIO()
-            np.savez(buf, uni=trie.uni, bi=trie.bi, tri=trie.tri, vocab_ids=np.array(list(trie.ids.values())),
-                     vocab=np.frombuffer("\0".join(trie.ids).encode("utf-8"), dtype=np.uint8))
-            if write_atomically(cached, buf.getvalue()):
-                remove_other_copies(cached, f"ngram-{stem}-", ".npz")
-        return trie
+        stamp = f"{content_stamp(path)}-{code_stamp(cls.__init__, _unpack, _unpack_into.py_func, cls._dump, cls._read)}"
+        return built_through_cache(f"ngram-{stem}-", stamp, ".npz", lambda: cls(path), cls._dump, cls._read)
+
+    def _dump(self) -> bytes:
+        """The arrays as an npz file's bytes, the vocabulary with its ids (not rebuilt from order)."""
+        buf = io.BytesIO()
+        np.savez(buf, uni=self.uni, bi=self.bi, tri=self.tri, vocab_ids=np.array(list(self.ids.values())),
+                 vocab=np.frombuffer("\0".join(self.ids).encode("utf-8"), dtype=np.uint8))
+        return buf.getvalue()
 
     @classmethod
-    def _from_arrays(cls, uni: np.ndarray, bi: np.ndarray, tri: np.ndarray, vocab: np.ndarray,
-                     vocab_ids: np.ndarray) -> "TrieArrays":
-        words = vocab.tobytes().decode("utf-8").split("\0")
+    def _read(cls, cached: str) -> "TrieArrays":
+        with np.load(cached) as z:
+            uni, bi, tri, vocab_ids = z["uni"], z["bi"], z["tri"], z["vocab_ids"]
+            words = z["vocab"].tobytes().decode("utf-8").split("\0")
         if uni.dtype != UNIGRAM or bi.dtype != BIGRAM or tri.dtype != TRIGRAM or len(words) != len(vocab_ids):
             raise ValueError("not a trie's arrays")
         trie = cls.__new__(cls)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import pickle
 from enum import IntFlag
 from functools import lru_cache
@@ -18,7 +17,7 @@ from typing import NamedTuple
 from lemminflect import getAllInflections as _lemminflect_inflections
 from lemminflect import getAllLemmas
 
-from unspin.cache import cache_root, code_stamp, remove_other_copies, write_atomically
+from unspin.cache import built_through_cache, code_stamp
 
 
 class Relation(IntFlag):
@@ -97,17 +96,15 @@ class Lexicon:
         user's cache (``unspin.cache``, named by the file's hash and the building code's), where they
         load in about a second. A missing, unreadable or damaged copy is rebuilt and rewritten."""
         path = path or default_lexicon_path()
-        cached = _index_cache_path(path)
-        if cached and os.path.exists(cached):
-            try:
-                with open(cached, "rb") as fh:
-                    return cls.from_tables(pickle.load(fh))
-            except Exception:  # noqa: BLE001 - a cache must never break loading: rebuild it
-                pass
-        lexicon = cls.load(path)
-        if cached and write_atomically(cached, pickle.dumps(lexicon.tables(), protocol=pickle.HIGHEST_PROTOCOL)):
-            remove_other_copies(cached, "lexicon-", ".pickle")  # an earlier release's, 47 MB
-        return lexicon
+        stamp = f"{lexicon_digest(path)[:16]}-{code_stamp(cls.load, cls.__init__, cls.tables, cls.from_tables)}"
+
+        def read(cached: str) -> "Lexicon":
+            with open(cached, "rb") as fh:
+                return cls.from_tables(pickle.load(fh))
+
+        return built_through_cache("lexicon-", stamp, ".pickle", lambda: cls.load(path),
+                                   lambda lexicon: pickle.dumps(lexicon.tables(), protocol=pickle.HIGHEST_PROTOCOL),
+                                   read)
 
     def tables(self) -> tuple[dict, dict, dict, dict]:
         """The built tables (forward, reverse, phrase heads, phrase pairs), for ``from_tables``."""
@@ -301,12 +298,6 @@ def lexicon_digest(path: str) -> str:
     """sha256 of a lexicon file: what its built index and the precomputed candidate lists are keyed by."""
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()
-
-
-def _index_cache_path(path: str) -> str | None:
-    root = cache_root()
-    stamp = code_stamp(Lexicon.load, Lexicon.__init__, Lexicon.tables, Lexicon.from_tables)
-    return os.path.join(root, f"lexicon-{lexicon_digest(path)[:16]}-{stamp}.pickle") if root else None
 
 
 __all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",

@@ -187,6 +187,18 @@ def test_a_reinstalled_model_file_keeps_its_converted_copy(tmp_path):
     assert content_stamp(str(tmp_path / "a" / "m.gguf")) != content_stamp(str(tmp_path / "b" / "m.gguf"))
 
 
+def test_number_type_is_asked_for_or_chosen_by_hardware(monkeypatch):
+    from unspin.evidence.neural import _choose_dtype
+
+    monkeypatch.delenv("UNSPIN_NEURAL_DTYPE", raising=False)
+    assert _choose_dtype(None, "cuda") == "bfloat16"
+    assert _choose_dtype(None, "cpu") in ("bfloat16", "float32")  # by the CPU's instructions
+    assert _choose_dtype("float16", "cuda") == "float16"
+    monkeypatch.setenv("UNSPIN_NEURAL_DTYPE", "float32")
+    assert _choose_dtype(None, "cpu") == _choose_dtype(None, "cuda") == "float32"
+    assert _choose_dtype("bfloat16", "cpu") == "bfloat16"  # an argument outranks the variable
+
+
 def test_the_document_start_token_is_the_pretraining_separator(lm):
     # SmolLM2 declares <|endoftext|> as its unknown token; it is still the document separator.
     assert lm.tokenizer.convert_ids_to_tokens([lm.bos]) == ["<|endoftext|>"]

@@ -16,7 +16,7 @@ wheel. ``UNSPIN_NEURAL_MODEL`` chooses another: a packaged one by name (``PACKAG
 270M, from chunk wheels on PyPI, is stronger and slower), or any causal model transformers can load
 (a directory, or ``directory::file.gguf``). Each needs its own accurate decision model
 (``scripts/train_decision.py --profile accurate`` with the variable set). ``UNSPIN_NEURAL_DEVICE``
-selects a GPU.
+selects a GPU, ``UNSPIN_NEURAL_DTYPE`` the number type (``_choose_dtype``).
 """
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ class NeuralLM:
     """A causal language model scoring candidate wordings at sites of a sentence (see module doc)."""
 
     def __init__(self, model: str | None = None, gguf_file: str | None = None, device: str | None = None,
-                 threads: int | None = None, dtype: str = "auto"):
+                 threads: int | None = None, dtype: str | None = None):
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -472,9 +472,14 @@ def _load_converted(folder: str, dtype: str):
     return model
 
 
-def _choose_dtype(dtype: str, device: str) -> str:
-    """bfloat16 where the hardware computes it natively (3x faster than float32 on a 2-core AVX-512
-    BF16 CPU, measured), float32 elsewhere; scores are summed in float32 either way."""
+def _choose_dtype(dtype: str | None, device: str) -> str:
+    """The number type asked for (``dtype``, else ``UNSPIN_NEURAL_DTYPE``), or by default bfloat16
+    where the hardware computes it natively (3x faster than float32 on a 2-core AVX-512 BF16 CPU,
+    measured) and on a GPU, float32 elsewhere; scores are summed in float32 either way.
+
+    The decision models were trained on bfloat16 evidence. float32 gives other figures for unlikely
+    tokens (up to 9 nats on a candidate's first sub-token) and the same on a GPU as on a CPU."""
+    dtype = dtype or os.environ.get("UNSPIN_NEURAL_DTYPE") or "auto"
     if dtype != "auto":
         return dtype
     if device != "cpu":

@@ -157,7 +157,8 @@ def document_rows(items: list[dict], probs: np.ndarray) -> np.ndarray:
 
 def choose_site_thresholds(p: np.ndarray, y: np.ndarray, clean: np.ndarray, spun_doc: np.ndarray,
                            clean_words: int | dict, max_flags: float,
-                           genre: np.ndarray | None = None, f1_tolerance: float = 0.0) -> tuple[float, float, float]:
+                           genre: np.ndarray | None = None, f1_tolerance: float = 0.0,
+                           in_f1: np.ndarray | None = None) -> tuple[float, float, float]:
     """(threshold, threshold in documents judged spun, dev site F1): the pair with the best F1 on dev
     that keeps clean text at or under ``max_flags`` per 1,000 words. A document judged spun is full of
     substitutions, so a weaker site is enough there; the verdict comes from the document model.
@@ -169,7 +170,10 @@ def choose_site_thresholds(p: np.ndarray, y: np.ndarray, clean: np.ndarray, spun
 
     With ``genre`` (each site's corpus) and ``clean_words`` per genre, the budget holds in every genre
     on its own: pooled, the long news articles' clean words would hide the short encyclopedia
-    leads' false flags."""
+    leads' false flags.
+
+    ``in_f1``: the sites F1 is computed on (default: all); the others (clean documents added only to
+    estimate the clean-text budget) count for the budget alone."""
     grid = np.round(np.arange(0.1, 0.97, 0.02), 2)
     if genre is None:
         genre = np.zeros(len(p), dtype=int)
@@ -178,7 +182,8 @@ def choose_site_thresholds(p: np.ndarray, y: np.ndarray, clean: np.ndarray, spun
     for hi in grid:
         for lo in grid[grid <= hi]:
             flag = p >= np.where(spun_doc, lo, hi)
-            tp, fp, fn = (flag & (y == 1)).sum(), (flag & (y == 0)).sum(), (~flag & (y == 1)).sum()
+            scored = flag if in_f1 is None else flag & in_f1
+            tp, fp, fn = (scored & (y == 1)).sum(), (scored & (y == 0)).sum(), (~flag & (y == 1)).sum()
             f1 = 2 * tp / max(1, 2 * tp + fp + fn)
             if all(1000 * (flag & clean & (genre == g)).sum() / max(1, words) <= max_flags
                    for g, words in clean_words.items()):
@@ -209,6 +214,9 @@ def main() -> None:
     ap.add_argument("--per-corpus", type=int, default=None,
                     help="training documents per corpus (default: 300 fast, 40 accurate)")
     ap.add_argument("--dev-per-corpus", type=int, default=None, help="default: 150 fast, 25 accurate")
+    ap.add_argument("--clean-dev-per-corpus", type=int, default=None,
+                    help="more clean dev documents a corpus, for the clean-text budget and the verdict "
+                         "threshold only (default: 500 fast, 0 accurate)")
     ap.add_argument("--max-clean-flags", type=float, default=2.0, help="per 1,000 clean words, on dev")
     ap.add_argument("--max-clean-fpr", type=float, default=0.03, help="share of clean dev docs called spun")
     ap.add_argument("--f1-tolerance", type=float, default=0.0,
@@ -217,13 +225,21 @@ def main() -> None:
     ap.add_argument("--profile", choices=("fast", "accurate"), default="fast")
     ap.add_argument("--site-model", choices=("logistic", "mlp"), default="mlp",
                     help="mlp for both shipped models; logistic is the linear baseline")
+    ap.add_argument("--hidden", type=int, default=None, help="the site network's hidden units (default: 32 fast, 16 accurate)")
+    ap.add_argument("--epochs", type=int, default=None, help="its training epochs (default: 1000 fast, 600 accurate)")
     ap.add_argument("--cache", default=None, help="folder for computed site features (reused; see collect)")
     ap.add_argument("--out", default=None, help="default: the shipped file of the profile")
     a = ap.parse_args()
 
     t0 = time.time()
-    a.per_corpus = a.per_corpus or (300 if a.profile == "fast" else 40)
+    # The fast model: 1,000 documents a corpus and 32 hidden units instead of 300 and 16 raised dev
+    # site F1 from 0.539 to 0.563 (1,000 and 16: 0.558).
+    a.per_corpus = a.per_corpus or (1000 if a.profile == "fast" else 40)
+    a.hidden = a.hidden or (32 if a.profile == "fast" else 16)
+    a.epochs = a.epochs or (1000 if a.profile == "fast" else 600)
     a.dev_per_corpus = a.dev_per_corpus or (150 if a.profile == "fast" else 25)
+    if a.clean_dev_per_corpus is None:
+        a.clean_dev_per_corpus = 500 if a.profile == "fast" else 0
     lm_name = None
     if a.profile == "fast":
         det = Detector(model=DecisionModel.heuristic(), passes=1)
@@ -246,7 +262,7 @@ def main() -> None:
     X, y = site_matrix(train, features)
     print(f"train: {len(train)} docs, {len(y)} sites, {int(y.sum())} spun ({time.time() - t0:.0f}s)", file=sys.stderr)
     if a.site_model == "mlp":
-        mlp = SiteMLP.fit(X, y, features)
+        mlp = SiteMLP.fit(X, y, features, hidden=a.hidden, epochs=a.epochs)
         model = DecisionModel({}, 0.0, {k: 0.0 for k in DOC_FEATURES}, 0.0, site_mlp=mlp)
     else:
         coef, intercept = fit_logistic(X, y)
@@ -256,34 +272,46 @@ def main() -> None:
     # spun on dev, so the document score is calibrated for an even prior.
     dev = collect(det, round_robin("dev", a.dev_per_corpus), seed=2, spun_share=0.5,
                   cache=cache("dev", a.dev_per_corpus))
-    Xd, yd = site_matrix(dev, features)
+    # What is judged on clean text alone (the verdict's false-positive rate, flags per 1,000 clean
+    # words) is also judged on more clean dev documents: 75 a corpus are 6,000 words of Wikipedia
+    # leads, where two leads called spun decide the budget. They take no part in fitting or in F1.
+    extra = []
+    if a.clean_dev_per_corpus:
+        extra = collect(det, [(c, d) for c in CORPORA_USED for d in load_documents(
+            c, "dev", a.dev_per_corpus + a.clean_dev_per_corpus)[a.dev_per_corpus:]],
+            seed=3, spun_share=0.0, cache=cache("devclean", a.clean_dev_per_corpus))
+    both = dev + extra
+    Xd, yd = site_matrix(both, features)
     pd_ = model.site_probabilities([dict(zip(features, r)) for r in Xd])
-    D = document_rows(dev, pd_)
-    yD = np.array([float(d["spun"]) for d in dev])
-    dcoef, dint = fit_monotone_logistic(D, yD, DOC_FEATURES, MONOTONE_DOC_FEATURES, l2=0.3)
+    D = document_rows(both, pd_)
+    yD = np.array([float(d["spun"]) for d in both])
+    dcoef, dint = fit_monotone_logistic(D[:len(dev)], yD[:len(dev)], DOC_FEATURES, MONOTONE_DOC_FEATURES, l2=0.3)
     model.doc_coef = dict(zip(DOC_FEATURES, map(float, dcoef)))
     model.doc_intercept = dint
     doc_p = np.array([model.doc_probability(dict(zip(DOC_FEATURES, row))) for row in D])
-    doc_genre = np.array([d["corpus"] for d in dev])
+    doc_genre = np.array([d["corpus"] for d in both])
     model.doc_threshold = doc_threshold(doc_p, yD == 1, doc_genre, a.max_clean_fpr)
-    print(f"doc threshold {model.doc_threshold} (clean dev FPR <= {a.max_clean_fpr} in each corpus)", file=sys.stderr)
+    print(f"doc threshold {model.doc_threshold} (clean dev FPR <= {a.max_clean_fpr} in each corpus, "
+          f"{sum(not d['spun'] for d in both)} clean dev documents)", file=sys.stderr)
 
-    per_site = [len(d["sites"]) for d in dev]
-    clean_mask = np.repeat([not d["spun"] for d in dev], per_site).astype(bool)
+    per_site = [len(d["sites"]) for d in both]
+    clean_mask = np.repeat([not d["spun"] for d in both], per_site).astype(bool)
     judged_spun = np.repeat(doc_p >= model.doc_threshold, per_site).astype(bool)
     site_genre = np.repeat(doc_genre, per_site)
-    clean_words = {g: sum(d["n_words"] for d in dev if not d["spun"] and d["corpus"] == g) for g in CORPORA_USED}
+    clean_words = {g: sum(d["n_words"] for d in both if not d["spun"] and d["corpus"] == g) for g in CORPORA_USED}
+    in_f1 = np.repeat(np.arange(len(both)) < len(dev), per_site).astype(bool) if extra else None
     flaggable = pd_
     if "nn_exact" in features:  # only sites scored in full context become spans (NeuralRescorer.may_flag)
         flaggable = np.where(Xd[:, list(features).index("nn_exact")] == 1, pd_, 0.0)
     hi, lo, f1 = choose_site_thresholds(flaggable, yd, clean_mask, judged_spun, clean_words, a.max_clean_flags,
-                                        site_genre, a.f1_tolerance)
+                                        site_genre, a.f1_tolerance, in_f1)
     model.site_threshold, model.site_threshold_spun = round(hi, 2), round(lo, 2)
     print(f"site thresholds {model.site_threshold} / {model.site_threshold_spun} in documents judged spun "
           f"(dev site F1 {f1:.3f})", file=sys.stderr)
     model.meta = {"trained_on": "simulated spinning of BBC/Wikipedia/Brown train split", "profile": a.profile,
                   "site_model": a.site_model, "train_docs": len(train), "train_sites": int(len(y)),
-                  "dev_docs": len(dev), "dev_site_f1": round(f1, 4), "script": "scripts/train_decision.py"}
+                  "dev_docs": len(dev), "clean_dev_docs": len(extra), "dev_site_f1": round(f1, 4),
+                  "script": "scripts/train_decision.py"}
     if a.profile == "accurate":
         model.meta["neural_model"] = lm_name
     if a.f1_tolerance:

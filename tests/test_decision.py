@@ -67,6 +67,26 @@ def test_site_thresholds_keep_clean_text_within_the_flag_budget():
     assert f1 > 0.5 and flag[y_spun == 1].mean() > 0.5
 
 
+def test_extra_clean_documents_count_for_the_budget_and_not_for_f1():
+    td = load_training_script()
+    rng = np.random.default_rng(3)
+    y_spun = (rng.uniform(size=1000) < 0.25).astype(float)
+    p_spun = np.where(y_spun == 1, rng.uniform(0.3, 1.0, 1000), rng.uniform(0, 0.6, 1000))
+    p_extra = rng.uniform(0, 0.8, 1000)  # extra clean sites, in documents not judged spun
+    p = np.concatenate([p_spun, p_extra])
+    y = np.concatenate([y_spun, np.zeros(1000)])
+    clean = np.concatenate([np.zeros(1000, bool), np.ones(1000, bool)])
+    judged_spun = ~clean
+    in_f1 = ~clean
+    hi, lo, f1 = td.choose_site_thresholds(p, y, clean, judged_spun, 5000, 2.0, in_f1=in_f1)
+    assert (p_extra >= hi).sum() <= 10  # the budget holds on the extra clean words
+    flag = p_spun >= lo
+    tp, fp, fn = (flag & (y_spun == 1)).sum(), (flag & (y_spun == 0)).sum(), (~flag & (y_spun == 1)).sum()
+    assert f1 == 2 * tp / (2 * tp + fp + fn)  # F1 of the dev sites alone
+    alone = td.choose_site_thresholds(p_spun, y_spun, np.zeros(1000, bool), np.ones(1000, bool), 5000, 2.0)
+    assert (lo, f1) == alone[1:]  # the spun documents' threshold is unaffected
+
+
 def test_a_tolerance_trades_a_little_dev_f1_for_precision():
     td = load_training_script()
     rng = np.random.default_rng(2)

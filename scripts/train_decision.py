@@ -212,7 +212,7 @@ def doc_threshold(doc_p: np.ndarray, spun: np.ndarray, genre: np.ndarray, max_fp
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-corpus", type=int, default=None,
-                    help="training documents per corpus (default: 300 fast, 40 accurate)")
+                    help="training documents per corpus (default: 1000 fast, 40 accurate)")
     ap.add_argument("--dev-per-corpus", type=int, default=None, help="default: 150 fast, 25 accurate")
     ap.add_argument("--clean-dev-per-corpus", type=int, default=None,
                     help="more clean dev documents a corpus, for the clean-text budget and the verdict "

@@ -237,6 +237,13 @@ def score_system(name: str, spun: Sequence[Sample], clean: Sequence[Sample]) -> 
     fig.update(span=sp.as_dict(), precision_with_clean=with_clean.precision, restoration=rest.as_dict(),
                n_spun_docs=len(changed), auroc=metrics.auroc(pos, neg) if pos else None,
                tpr=sum(o.spun for o in changed) / len(changed) if changed else None)
+    if name == "unspin":  # how far 40 documents pin the figures down (95%, resampling documents)
+        fig["span_f1_ci"] = metrics.bootstrap_interval(
+            lambda idx: metrics.span_scores([gold[i] for i in idx], [pred[i] for i in idx]).f1, len(spun))
+        if pos:  # spun[i] and clean[i] are the same document: resampled together
+            fig["auroc_ci"] = metrics.bootstrap_interval(lambda idx: metrics.auroc(
+                [outs[i].score for i in idx if spun[i].text.edits], [clean_out[i].score for i in idx])
+                if any(spun[i].text.edits for i in idx) else None, len(spun))
     if name == "unspin" and pos:  # baseline scores are flag densities, not probabilities: no calibration
         scores, labels = pos + neg, [True] * len(pos) + [False] * len(neg)
         fig["ece"] = metrics.expected_calibration_error(scores, labels)
@@ -364,9 +371,15 @@ def _f(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}"
 
 
+def _with_ci(x: float | None, ci: Sequence[float] | None) -> str:
+    """A figure with its 95% bootstrap interval, when there is one."""
+    return _f(x) if x is None or ci is None else f"{x:.2f} ({ci[0]:.2f}-{ci[1]:.2f})"
+
+
 def markdown_table(result: dict) -> str:
     """One row per configuration; per system span P/R/F1, restoration (over found / over all gold),
-    AUROC; on the clean row P/R/F1 is replaced by the flag count, the FPR and flags per 1k words."""
+    AUROC (unspin's F1 and AUROC with their 95% bootstrap intervals over the row's documents); on the
+    clean row P/R/F1 is replaced by the flag count, the FPR and flags per 1k words."""
     head = ["config", "gold spans (docs)"]
     for name, label in (("unspin", "unspin"), ("rare_word", "rare word"), ("known_list", "known list")):
         head += [f"{label} P", "R", "F1", "restored found/all", "AUROC"]
@@ -383,8 +396,9 @@ def markdown_table(result: dict) -> str:
             else:
                 r, sp, gold = f["restoration"], f["span"], row["n_gold"] > 0
                 cells += [_f(sp["precision"]) if sp["n_pred"] else "-", _f(sp["recall"]) if gold else "-",
-                          _f(sp["f1"]) if gold else "-",
-                          f"{_f(r['exact_over_found'])}/{_f(r['exact_over_all'])}" if gold else "-", _f(f["auroc"])]
+                          _with_ci(sp["f1"], f.get("span_f1_ci")) if gold else "-",
+                          f"{_f(r['exact_over_found'])}/{_f(r['exact_over_all'])}" if gold else "-",
+                          _with_ci(f["auroc"], f.get("auroc_ci"))]
             if name == "unspin":
                 cells.append(_f(f.get("ece")))
         lines.append("| " + " | ".join(cells) + " |")

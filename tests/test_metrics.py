@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from unspin.eval.metrics import (auroc, expected_calibration_error, false_positive_rate,
+from unspin.eval.metrics import (auroc, bootstrap_interval, expected_calibration_error, false_positive_rate,
                                  flags_per_1000_words, overlaps, reliability_bins, restoration_scores,
                                  span_scores)
 
@@ -75,3 +75,28 @@ def test_reliability_and_ece():
     with pytest.raises(ValueError):
         reliability_bins([1.5], [True])
     assert not math.isnan(expected_calibration_error([0.5], [True], 2))
+
+
+def test_bootstrap_interval_of_a_mean_narrows_with_more_documents_and_is_reproducible():
+    def mean_of(values):
+        return lambda idx: sum(values[i] for i in idx) / len(idx)
+    few = [0.0, 1.0] * 10
+    many = [0.0, 1.0] * 500
+    lo_few, hi_few = bootstrap_interval(mean_of(few), len(few))
+    lo_many, hi_many = bootstrap_interval(mean_of(many), len(many), reps=300)
+    assert lo_few < 0.5 < hi_few and lo_many < 0.5 < hi_many
+    assert hi_many - lo_many < (hi_few - lo_few) / 4  # ~1/sqrt(50) of the width
+    # binomial standard error of 20 coin flips is 0.11: a 95% interval about +-0.22
+    assert 0.3 < hi_few - lo_few < 0.55
+    assert bootstrap_interval(mean_of(few), len(few)) == (lo_few, hi_few)  # seeded
+    assert bootstrap_interval(mean_of([0.7] * 5), 5) == (0.7, 0.7)  # no spread, no interval
+
+
+def test_bootstrap_interval_redraws_undefined_resamples_and_refuses_hopeless_ones():
+    # undefined whenever document 0 is drawn (about two resamples in three of 10 documents)
+    lo, hi = bootstrap_interval(lambda idx: None if 0 in idx else 1.0, 10, reps=50)
+    assert (lo, hi) == (1.0, 1.0)
+    with pytest.raises(ValueError, match="undefined"):
+        bootstrap_interval(lambda idx: float("nan"), 3, reps=10)
+    with pytest.raises(ValueError, match="at least one"):
+        bootstrap_interval(lambda idx: 1.0, 0)

@@ -5,9 +5,10 @@ Spans are (start, end) character offsets into the *spun* text, one list per docu
 from __future__ import annotations
 
 import math
+import random
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 Span = tuple[int, int]
 
@@ -169,6 +170,32 @@ def expected_calibration_error(scores: Sequence[float], labels: Sequence[bool], 
     return sum(b.count / total * abs(b.mean_score - b.frac_positive) for b in bins)
 
 
-__all__ = ["CalibrationBin", "RestorationScores", "SpanScores", "auroc", "expected_calibration_error",
-           "false_positive_rate", "flags_per_1000_words", "normalise", "overlaps", "reliability_bins",
-           "restoration_scores", "span_scores"]
+def bootstrap_interval(statistic: Callable[[Sequence[int]], float], n: int, reps: int = 1000,
+                       level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``statistic(indices)`` over ``reps`` resamples (with
+    replacement) of ``range(n)``, usually the documents of a row.
+
+    Why documents and not spans: substitutions in one document share its genre, topic and verdict, so
+    they are not independent draws; resampling spans would make a 40-document row look surer than it
+    is. A resample on which the statistic is undefined (``None`` or NaN, e.g. an AUROC without a
+    positive) is drawn again."""
+    if n < 1:
+        raise ValueError("need at least one document")
+    rng = random.Random(seed)
+    values: list[float] = []
+    tries = 0
+    while len(values) < reps:
+        tries += 1
+        if tries > 20 * reps:
+            raise ValueError("the statistic is undefined on almost every resample")
+        v = statistic([rng.randrange(n) for _ in range(n)])
+        if v is not None and not math.isnan(v):
+            values.append(v)
+    values.sort()
+    tail = (1.0 - level) / 2
+    return values[int(tail * (reps - 1))], values[int(math.ceil((1.0 - tail) * (reps - 1)))]
+
+
+__all__ = ["CalibrationBin", "RestorationScores", "SpanScores", "auroc", "bootstrap_interval",
+           "expected_calibration_error", "false_positive_rate", "flags_per_1000_words", "normalise", "overlaps",
+           "reliability_bins", "restoration_scores", "span_scores"]

@@ -20,6 +20,11 @@ are flags per word; their verdict threshold is tuned on dev (best balanced accur
 Every figure goes to a JSON file (default bench/results/quality.json) so that later changes can be
 compared.
 
+``--split dev`` measures the same rows on dev documents instead, for choosing between models or
+settings without reading the test split: the decision models' thresholds were chosen on dev, so dev
+rows are for comparing, the test rows for reporting. The baselines are then tuned on train documents
+(drawn with another seed) so that they, too, never see the documents they are scored on.
+
     python bench/quality.py [--corpus bbc|brown|wiki|all] [--docs N] [--styles mixed,sense] [--rates 0.05,0.15]
 """
 from __future__ import annotations
@@ -255,7 +260,9 @@ def score_system(name: str, spun: Sequence[Sample], clean: Sequence[Sample]) -> 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default="bbc", choices=(*CORPORA, "all"))
-    ap.add_argument("--docs", type=int, default=DEFAULT_DOCS, help="test documents per configuration")
+    ap.add_argument("--docs", type=int, default=DEFAULT_DOCS, help="documents per configuration")
+    ap.add_argument("--split", default="test", choices=("test", "dev"),
+                    help="the split the rows are measured on: test to report, dev to choose (see above)")
     ap.add_argument("--dev-docs", type=int, default=30, help="dev documents for tuning the baselines")
     ap.add_argument("--train-docs", type=int, default=100, help="train documents the known list is learned on")
     ap.add_argument("--seed", type=int, default=0)
@@ -299,7 +306,9 @@ def run(args: argparse.Namespace) -> dict:
     train_spun = [pool.spin(d.text, style, rate, doc_seed(args.seed, "train", style, rate, d.id))
                   for style in STYLES for rate in DEFAULT_RATES for d in train]
     known, list_stats = KnownList.learn(train_spun)
-    dev_docs = load_split(args.corpus, "dev", args.dev_docs, args.seed)
+    # The baselines' tuning documents: dev, unless the rows themselves are measured on dev.
+    tune_split, tune_seed = ("train", args.seed + 1) if args.split == "dev" else ("dev", args.seed)
+    dev_docs = load_split(args.corpus, tune_split, args.dev_docs, tune_seed)
     dev = [Sample(d.id, pool.spin(d.text, "mixed", 0.15, doc_seed(args.seed, "dev", d.id)), count_words(d.text))
            for d in dev_docs]
     dev += [Sample(d.id, SpunText(d.text, d.text), count_words(d.text)) for d in dev_docs]
@@ -331,7 +340,7 @@ def run(args: argparse.Namespace) -> dict:
             for name in SYSTEMS[1:]:
                 s.out[name] = systems[name](s)
 
-    docs = load_split(args.corpus, "test", args.docs, args.seed)
+    docs = load_split(args.corpus, args.split, args.docs, args.seed)
     n_words = {d.id: count_words(d.text) for d in docs}
     clean = [Sample(d.id, SpunText(d.text, d.text), n_words[d.id]) for d in docs]
     evaluate(clean)
@@ -341,7 +350,7 @@ def run(args: argparse.Namespace) -> dict:
              "systems": {name: score_system(name, [], clean) for name in SYSTEMS}}]
     for style in args.styles:
         for rate in args.rates:
-            spun = [Sample(d.id, pool.spin(d.text, style, rate, doc_seed(args.seed, "test", style, rate, d.id)),
+            spun = [Sample(d.id, pool.spin(d.text, style, rate, doc_seed(args.seed, args.split, style, rate, d.id)),
                            n_words[d.id]) for d in docs]
             evaluate(spun)
             row = {"config": f"{style} {rate:.0%}", "style": style, "rate": rate, "n_docs": len(spun),
@@ -354,7 +363,8 @@ def run(args: argparse.Namespace) -> dict:
                 f"({time.perf_counter() - t_start:.0f} s elapsed)")
 
     return {
-        "meta": {"profile": args.profile, "corpus": args.corpus, "docs": len(docs), "dev_docs": len(dev_docs), "train_docs": len(train),
+        "meta": {"profile": args.profile, "corpus": args.corpus, "split": args.split, "docs": len(docs), "dev_docs": len(dev_docs),
+                 "tuning_split": tune_split, "train_docs": len(train),
                  "seed": args.seed, "styles": args.styles, "rates": args.rates, "commit": git_commit(),
                  "python": platform.python_version(), "doc_ids": [d.id for d in docs]},
         "timing": {"wall_s": time.perf_counter() - t_start, "baselines_s": t_baselines, "load_s": t_load,
@@ -414,10 +424,10 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     m, t, b = result["meta"], result["timing"], result["baselines"]
-    print(f"## unspin quality ({m['profile']} profile): {m['corpus']} test, {m['docs']} docs per configuration, seed {m['seed']}\n")
+    print(f"## unspin quality ({m['profile']} profile): {m['corpus']} {m['split']}, {m['docs']} docs per configuration, seed {m['seed']}\n")
     print(markdown_table(result))
-    print(f"\nrare word: zipf < {b['rare_word']['zipf_threshold']} (tuned on {m['dev_docs']} dev docs, "
-          f"dev F1 {b['rare_word']['dev_f1']:.2f}); known list: {b['known_list']['spun_forms_kept']} spun forms "
+    print(f"\nrare word: zipf < {b['rare_word']['zipf_threshold']} (tuned on {m['dev_docs']} {m['tuning_split']} docs, "
+          f"F1 there {b['rare_word']['dev_f1']:.2f}); known list: {b['known_list']['spun_forms_kept']} spun forms "
           f"seen >= {b['known_list']['min_count']} times in {m['train_docs']} train docs x {len(STYLES)} styles x "
           f"{len(DEFAULT_RATES)} rates. Restoration of rare word is 0 by construction (no suggestion).")
     print("clean row: flags on the unspun documents, FPR = share called spun, flags per 1,000 words; "

@@ -58,3 +58,17 @@ def test_quality_bench_tiny(tmp_path, capsys):
     assert u["span_f1_ci"][0] <= u["span"]["f1"] <= u["span_f1_ci"][1]  # a document resample keeps it inside
     assert 0.0 <= u["auroc_ci"][0] <= u["auroc_ci"][1] <= 1.0
     assert spun["systems"]["rare_word"]["restoration"]["exact_over_all"] == 0.0  # no suggestions
+
+
+def test_quality_bench_dev_split_measures_dev_documents_and_tunes_the_baselines_elsewhere(tmp_path, capsys):
+    from unspin.eval.corpora import load_documents
+
+    bench = _load_bench()
+    out = tmp_path / "quality_dev.json"
+    assert bench.main(["--split", "dev", "--docs", "2", "--dev-docs", "2", "--train-docs", "2", "--styles",
+                       "mixed", "--rates", "0.3", "--out", str(out)]) == 0
+    assert "bbc dev," in capsys.readouterr().out
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["split"] == "dev" and meta["tuning_split"] == "train"
+    dev_ids = {d.id for d in load_documents("bbc", "dev")}
+    assert meta["doc_ids"] and set(meta["doc_ids"]) <= dev_ids

@@ -242,7 +242,7 @@ def score_system(name: str, spun: Sequence[Sample], clean: Sequence[Sample]) -> 
     fig.update(span=sp.as_dict(), precision_with_clean=with_clean.precision, restoration=rest.as_dict(),
                n_spun_docs=len(changed), auroc=metrics.auroc(pos, neg) if pos else None,
                tpr=sum(o.spun for o in changed) / len(changed) if changed else None)
-    if name == "unspin":  # how far 40 documents pin the figures down (95%, resampling documents)
+    if name == "unspin":  # how far the row's documents pin the figures down (95%, resampling documents)
         fig["span_f1_ci"] = metrics.bootstrap_interval(
             lambda idx: metrics.span_scores([gold[i] for i in idx], [pred[i] for i in idx]).f1, len(spun))
         if pos:  # spun[i] and clean[i] are the same document: resampled together
@@ -263,7 +263,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--docs", type=int, default=DEFAULT_DOCS, help="documents per configuration")
     ap.add_argument("--split", default="test", choices=("test", "dev"),
                     help="the split the rows are measured on: test to report, dev to choose (see above)")
-    ap.add_argument("--dev-docs", type=int, default=30, help="dev documents for tuning the baselines")
+    ap.add_argument("--dev-docs", type=int, default=30,
+                    help="documents for tuning the baselines (dev ones; train ones under --split dev)")
     ap.add_argument("--train-docs", type=int, default=100, help="train documents the known list is learned on")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--styles", default=",".join(STYLES), help="comma-separated simulator styles")

@@ -245,10 +245,14 @@ def score_system(name: str, spun: Sequence[Sample], clean: Sequence[Sample]) -> 
     if name == "unspin":  # how far the row's documents pin the figures down (95%, resampling documents)
         fig["span_f1_ci"] = metrics.bootstrap_interval(
             lambda idx: metrics.span_scores([gold[i] for i in idx], [pred[i] for i in idx]).f1, len(spun))
-        if pos:  # spun[i] and clean[i] are the same document: resampled together
-            fig["auroc_ci"] = metrics.bootstrap_interval(lambda idx: metrics.auroc(
-                [outs[i].score for i in idx if spun[i].text.edits], [clean_out[i].score for i in idx])
-                if any(spun[i].text.edits for i in idx) else None, len(spun))
+        if pos:
+            def resampled_auroc(idx: Sequence[int]) -> float | None:
+                """spun[i] and clean[i] are the same document, so they are resampled together; a
+                resample without a rewritten document has no AUROC (and is drawn again)."""
+                changed_scores = [outs[i].score for i in idx if spun[i].text.edits]
+                return metrics.auroc(changed_scores, [clean_out[i].score for i in idx]) if changed_scores else None
+
+            fig["auroc_ci"] = metrics.bootstrap_interval(resampled_auroc, len(spun))
     if name == "unspin" and pos:  # baseline scores are flag densities, not probabilities: no calibration
         scores, labels = pos + neg, [True] * len(pos) + [False] * len(neg)
         fig["ece"] = metrics.expected_calibration_error(scores, labels)

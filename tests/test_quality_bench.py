@@ -55,7 +55,8 @@ def test_quality_bench_tiny(tmp_path, capsys):
     assert spun["n_gold"] > 0
     assert {"auroc", "restoration", "ece", "span_f1_ci", "auroc_ci"} <= set(spun["systems"]["unspin"])
     u = spun["systems"]["unspin"]
-    assert u["span_f1_ci"][0] <= u["span"]["f1"] <= u["span_f1_ci"][1]  # a document resample keeps it inside
+    # not a law of percentile intervals, but true of this seeded two-document row
+    assert u["span_f1_ci"][0] <= u["span"]["f1"] <= u["span_f1_ci"][1]
     assert 0.0 <= u["auroc_ci"][0] <= u["auroc_ci"][1] <= 1.0
     assert spun["systems"]["rare_word"]["restoration"]["exact_over_all"] == 0.0  # no suggestions
 

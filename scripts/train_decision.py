@@ -20,6 +20,7 @@ import os
 import random
 import sys
 import time
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Sequence
 
@@ -87,10 +88,49 @@ def round_robin(split: str, per_corpus: int) -> list[tuple[str, Document]]:
     return [(c, by[c][j]) for j in range(per_corpus) for c in CORPORA_USED if j < len(by[c])]
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One training or dev document as drawn: clean, or to be spun in ``style`` at ``rate``."""
+
+    key: str  # "<seed>-<index>": names the draw in a feature cache
+    corpus: str
+    style: str  # "clean" for a clean document
+    rate: float
+    text: str  # the clean text
+    spin_seed: int
+
+    def spun(self) -> tuple[str, list[tuple[int, int]]]:
+        """(text as checked, gold spans): spun only when asked, since cached documents need neither."""
+        if self.style == "clean":
+            return self.text, []
+        sp = Spinner(self.style, self.rate, seed=self.spin_seed).spin(self.text)
+        return sp.spun, sp.gold_spans()
+
+
+def draw(docs: list[tuple[str, Document]], seed: int, spun_share: float) -> list[Drawn]:
+    """Which documents are spun, and how: a seeded draw of a style and a rate for ``spun_share`` of them."""
+    rng = random.Random(seed)
+    out = []
+    for i, (corpus, d) in enumerate(docs):
+        spin = rng.random() < spun_share
+        style, rate = (rng.choice(STYLES), rng.choice(RATES)) if spin else ("clean", 0.0)
+        out.append(Drawn(f"{seed}-{i}", corpus, style, rate, d.text, seed * 100_000 + i))
+    return out
+
+
+def site_labels(doc, sites: Sequence, gold: Sequence[tuple[int, int]]) -> list[float]:
+    """1.0 for a site overlapping a gold substitution, else 0.0."""
+    out = []
+    for s in sites:
+        a, b = doc.tokens[s.first].start, doc.tokens[s.last].end
+        out.append(float(any(a < ge and gs < b for gs, ge in gold)))
+    return out
+
+
 def collect(det: Detector, docs: list[tuple[str, Document]], seed: int, spun_share: float,
             cache: str | None = None) -> list[dict]:
     """Per document: ``{"key", "corpus", "spun", "n_words", "sites": [{"f": features, "label"}]}``
-    for a clean or a spun version of each document (the draw is seeded).
+    for a clean or a spun version of each document (``draw``).
 
     With ``cache`` (a JSONL file), documents already computed are read back and new ones appended as
     they finish: model variants then retrain in seconds and an interrupted run resumes. The cache
@@ -103,29 +143,19 @@ def collect(det: Detector, docs: list[tuple[str, Document]], seed: int, spun_sha
                 if line.strip():
                     row = json.loads(line)
                     done[row["key"]] = row
-    rng = random.Random(seed)
     out = []
     sink = open(cache, "a", encoding="utf-8") if cache else None
     try:
-        for i, (corpus, d) in enumerate(docs):
-            spin = rng.random() < spun_share
-            style, rate = (rng.choice(STYLES), rng.choice(RATES)) if spin else ("clean", 0.0)
-            key = f"{seed}-{i}"
-            if key in done:
-                out.append(done[key])
+        for d in draw(docs, seed, spun_share):
+            if d.key in done:
+                out.append(done[d.key])
                 continue
-            if spin:
-                sp = Spinner(style, rate, seed=seed * 100_000 + i).spin(d.text)
-                text, gold = sp.spun, sp.gold_spans()
-            else:
-                text, gold = d.text, []
+            text, gold = d.spun()
             doc = tokenize(text)
             sites = det.sites(doc)
-            row = {"key": key, "corpus": corpus, "style": style, "rate": rate, "spun": bool(gold),
-                   "n_words": len(doc.words), "sites": []}
-            for s in sites:
-                a, b = doc.tokens[s.first].start, doc.tokens[s.last].end
-                row["sites"].append({"f": s.features, "label": float(any(a < ge and gs < b for gs, ge in gold))})
+            row = {"key": d.key, "corpus": d.corpus, "style": d.style, "rate": d.rate, "spun": bool(gold),
+                   "n_words": len(doc.words),
+                   "sites": [{"f": s.features, "label": y} for s, y in zip(sites, site_labels(doc, sites, gold))]}
             out.append(row)
             if sink:
                 sink.write(json.dumps(row) + "\n")

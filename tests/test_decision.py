@@ -1,4 +1,6 @@
 """The decision model: the small network, its JSON round trip, and the document-aware threshold."""
+import sys
+
 import numpy as np
 
 from unspin.decide import DecisionModel
@@ -45,6 +47,7 @@ def load_training_script():
     path = Path(__file__).resolve().parents[1] / "scripts" / "train_decision.py"
     spec = importlib.util.spec_from_file_location("train_decision", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["train_decision"] = module  # a dataclass looks its module up there
     spec.loader.exec_module(module)
     return module
 

@@ -68,6 +68,48 @@ def test_batched_scoring_matches_one_sentence_at_a_time(lm):
     assert together[0][0].exact[0] > together[0][0].exact[1]  # "quick brown fox" is the original
 
 
+def test_the_probe_reads_the_states_of_its_layer_around_each_site(lm, monkeypatch):
+    """The probe's logit is its weights applied to the layer's states before, at and after the site,
+    as a forward pass of the sentence alone computes them, in a batch with another sentence too."""
+    import torch
+
+    from unspin.evidence.probe import SiteProbe
+
+    dim = lm.model.config.hidden_size
+    probe = SiteProbe(layer=7, dim=dim, weight=np.random.default_rng(0).normal(size=4 * dim), bias=0.5)
+    monkeypatch.setattr(lm, "probe", probe)
+    monkeypatch.setattr(lm, "keep_probe_inputs", True)
+    other = "The quick brown fox jumps over the lazy dog."
+    got = lm.score([other, SENT], [[SiteQuery(4, 9, ["fast"])], [_query("composed dedication", [])]])[1][0]
+    ids, offsets = lm._encode_offsets(SENT)
+    with torch.inference_mode():
+        states = lm.base(input_ids=torch.tensor([ids]), output_hidden_states=True).hidden_states[7][0].float()
+    start = SENT.index("composed")
+    first = next(j for j in range(1, len(ids)) if offsets[j][1] > start)
+    last = next(j for j in range(first, len(ids)) if offsets[j][1] >= start + len("composed dedication"))
+    assert lm.tokenizer.decode(ids[first:last + 1]).strip() == "composed dedication"
+    end = len(ids) - 1  # "dedication" is followed by "." alone: the probe reads the last token again
+    assert last + 1 == end
+    x = torch.cat([states[p] for p in (first - 1, last, end, end)]).numpy()
+    assert np.allclose(got.probe_input, x, atol=0.05 * np.abs(x).max())  # bfloat16, batched or not
+    assert abs(got.probe - float(probe.logits(x))) < 0.02 * np.abs(probe.weight * x).sum()
+
+
+def test_a_high_probe_logit_opens_exact_scoring(lm, monkeypatch):
+    from unspin.evidence.probe import SiteProbe
+
+    monkeypatch.setattr(lm, "probe", SiteProbe(layer=20, dim=lm.model.config.hidden_size, bias=3.0))
+    never = 1e9  # no left-context gain reaches this
+    by_gain, by_probe, too_high = lm.score_sentence(SENT, [_query("satisfied", ["met"], min_left_gain=never),
+                                                          _query("composed", ["written"], min_left_gain=never,
+                                                                 min_probe=2.0),
+                                                          _query("progress", ["headway"], min_left_gain=never,
+                                                                 min_probe=4.0)])
+    assert by_gain.probe == by_probe.probe == 3.0 and by_probe.probe_input is None
+    assert len(by_gain.exact) == 0 and len(too_high.exact) == 0
+    assert len(by_probe.exact) == 2 and by_probe.scored == ["written"]
+
+
 def test_accurate_profile_on_the_example():
     from unspin.pipeline import check
 

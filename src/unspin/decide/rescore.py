@@ -27,7 +27,7 @@ CASCADE_GATE = 0.2
 ACCURATE_MAX_CANDIDATES = 250
 
 NEURAL_FEATURES = FEATURES + ("fast_logit", "nn_left_gain", "nn_surprise", "nn_gain", "nn_exact",
-                              "nn_gain_margin", "nn_doc_gain")
+                              "nn_gain_margin", "nn_doc_gain", "nn_probe")
 
 
 def accurate_model_path(lm_name: str = DEFAULT_MODEL) -> str:
@@ -65,7 +65,8 @@ class NeuralRescorer:
 
     def __init__(self, lm: NeuralLM | None = None, model: DecisionModel | None = None,
                  exact_min_prob: float = 0.4, exact_min_left_gain: float = 5.0,
-                 gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3):
+                 gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3,
+                 exact_min_probe: float | None = None):
         self.lm = lm or default_neural_lm()
         self.model = model or load_accurate_model(self.lm.name)
         self.exact_min_prob = exact_min_prob
@@ -74,6 +75,7 @@ class NeuralRescorer:
         self.ngram_picks = ngram_picks
         self.left_picks = left_picks
         self.right_words = right_words
+        self.exact_min_probe = exact_min_probe
 
     def wants(self, doc: Doc, sites: list[Site], fast_model: DecisionModel) -> bool:
         if self.gate is None:
@@ -82,6 +84,18 @@ class NeuralRescorer:
         return fast_doc >= self.gate or max(s.probability for s in sites) >= fast_model.site_threshold
 
     def rescore(self, doc: Doc, sites: list[Site]) -> None:
+        texts, queries, owners = self.queries(doc, sites)
+        for here, scores in zip(owners, self.lm.score(texts, queries)):
+            for s, sc in zip(here, scores):
+                self._features(s, sc)
+        doc_gain = float(np.mean(_clipped(sites, "nn_left_gain"))) if sites else 0.0
+        for s in sites:
+            s.features["nn_doc_gain"] = doc_gain
+        self.model.score_sites(sites)
+
+    def queries(self, doc: Doc, sites: list[Site]) -> tuple[list[str], list[list[SiteQuery]], list[list[Site]]]:
+        """What the neural model is asked: the text of each sentence holding sites, its queries, and
+        the sites they belong to (in the same order)."""
         by_first = {s.first: [] for s in sites}
         for s in sites:
             by_first[s.first].append(s)
@@ -96,15 +110,9 @@ class NeuralRescorer:
             queries.append([SiteQuery(doc.tokens[s.first].start - begin, doc.tokens[s.last].end - begin,
                                       s.candidates, s.shortlist[: self.ngram_picks],
                                       None if s.probability >= self.exact_min_prob else self.exact_min_left_gain,
-                                      self.left_picks, self.right_words)
+                                      self.left_picks, self.right_words, self.exact_min_probe)
                             for s in here])
-        for here, scores in zip(owners, self.lm.score(texts, queries)):
-            for s, sc in zip(here, scores):
-                self._features(s, sc)
-        doc_gain = float(np.mean(_clipped(sites, "nn_left_gain"))) if sites else 0.0
-        for s in sites:
-            s.features["nn_doc_gain"] = doc_gain
-        self.model.score_sites(sites)
+        return texts, queries, owners
 
     def may_flag(self, site: Site) -> bool:
         """Only a site whose candidates the neural model has read in full context (left and right)
@@ -121,6 +129,7 @@ class NeuralRescorer:
         f["fast_logit"] = math.log(p / (1 - p))
         f["nn_left_gain"] = _clip(sc.left_gain, 25.0)
         f["nn_surprise"] = _clip(-sc.written_left, 25.0)
+        f["nn_probe"] = _clip(sc.probe, 25.0) if sc.probe is not None else 0.0
         f["nn_scored"] = 1.0
         if len(sc.exact) > 1:
             cand = sc.exact[1:]

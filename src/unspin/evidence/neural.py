@@ -29,6 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from unspin.cache import cache_root, content_stamp, default_cache_root
+from unspin.evidence.probe import SiteProbe, packaged_probe
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = ("the accurate and cascade profiles need a neural language model: "
@@ -50,6 +51,7 @@ class SiteQuery:
     shortlist: Sequence[str] = ()  # candidates always scored exactly (written wording is always added)
     min_left_gain: float | None = None  # score exactly only if some candidate beats the written by this
     left_picks: int = 3  # plus this many of the best candidates by left-context score
+    min_probe: float | None = None  # ... or if the probe's logit reaches this (None: the gain alone)
 
     right_words: int = 3  # words of right context scored with each variant
 
@@ -63,6 +65,8 @@ class SiteScore:
     # How much the best candidate's first sub-token beats the written one's, from the left: computed
     # once, read by the exact-scoring gate and by the decision features.
     left_gain: float = field(init=False, default=0.0)
+    probe: float | None = None  # the probe's logit (``unspin.evidence.probe``), None without a probe
+    probe_input: np.ndarray | None = None  # the states it read, kept only for training one
 
     def __post_init__(self) -> None:
         if len(self.candidate_left):
@@ -139,7 +143,11 @@ class NeuralLM:
     """A causal language model scoring candidate wordings at sites of a sentence (see module doc)."""
 
     def __init__(self, model: str | None = None, gguf_file: str | None = None, device: str | None = None,
-                 threads: int | None = None, dtype: str | None = None):
+                 threads: int | None = None, dtype: str | None = None,
+                 probe: SiteProbe | str | None = "packaged", keep_probe_inputs: bool = False):
+        """``probe``: the site probe read from the left pass's states: "packaged" (the one trained on
+        this model, if any), a ``SiteProbe``, or None. ``keep_probe_inputs``: keep the states it read
+        in each ``SiteScore`` (to train a probe)."""
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -183,6 +191,13 @@ class NeuralLM:
         self.model.eval()
         self.bos = _document_start(self.tokenizer)
         self._first_token: dict[str, int] = {}
+        self.probe = packaged_probe(self.name) if probe == "packaged" else probe
+        if self.probe is not None:
+            config = self.model.config
+            if self.probe.dim != config.hidden_size or not 0 < self.probe.layer <= config.num_hidden_layers:
+                raise ValueError(f"the probe reads layer {self.probe.layer} of width {self.probe.dim}; {self.name} "
+                                 f"has {config.num_hidden_layers} layers of width {config.hidden_size}")
+        self.keep_probe_inputs = keep_probe_inputs
 
     # -- helpers ------------------------------------------------------------------------------
     def _first_id(self, text: str) -> int:
@@ -245,7 +260,8 @@ class NeuralLM:
             ids[r, :n] = torch.tensor(encoded[i][0])
             mask[r, :n] = 1
         with torch.inference_mode():
-            out = self.base(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), use_cache=True)
+            out = self.base(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), use_cache=True,
+                            output_hidden_states=self.probe is not None)
             hidden = out.last_hidden_state
             exact_rows = []  # (chunk row, prefix length k, first-token log-probs, SiteScore, query, sentence)
             # Where each query's site begins (k: the token holding its first character), then the
@@ -257,6 +273,7 @@ class NeuralLM:
                     k = next((j for j in range(1, len(tok_ids)) if offsets[j][1] > q.start), len(tok_ids) - 1)
                     where[(r, n_q)] = k
             rows_at = self._distributions(hidden, sorted({(r, k - 1) for (r, _), k in where.items()}))
+            probed = self._probe(out.hidden_states, chunk, encoded, queries, where) if self.probe is not None else {}
             for r, i in enumerate(chunk):
                 tok_ids, offsets = encoded[i]
                 for n_q, q in enumerate(queries[i]):
@@ -266,8 +283,13 @@ class NeuralLM:
                     cand = [self._first_id(c) for c in q.candidates]
                     cand_left = row[torch.tensor(cand, dtype=torch.long)].cpu().numpy() if cand else np.empty(0)
                     score = SiteScore(written_left, cand_left)
+                    if probed:
+                        score.probe, inputs = probed[(r, n_q)]
+                        score.probe_input = inputs if self.keep_probe_inputs else None
                     results[i].append(score)
-                    if (q.shortlist or q.left_picks) and (q.min_left_gain is None or score.left_gain >= q.min_left_gain):
+                    wanted = (q.min_left_gain is None or score.left_gain >= q.min_left_gain
+                              or (q.min_probe is not None and score.probe is not None and score.probe >= q.min_probe))
+                    if (q.shortlist or q.left_picks) and wanted:
                         # The n-gram shortlist misses originals a long context makes obvious
                         # ("leaders who met"): add the best candidates by left-context score.
                         scored = list(dict.fromkeys(q.shortlist))
@@ -281,6 +303,27 @@ class NeuralLM:
                         exact_rows.append((r, k, row, score, q, sentences[i], offsets, tok_ids))
             if exact_rows:
                 self._exact(out.past_key_values, hidden, exact_rows)
+
+    def _probe(self, states, chunk, encoded, queries, where) -> dict:
+        """(logit, the states read) of the probe at each query of a chunk, keyed as ``where``: the
+        probe's layer gathered at every site's positions in one indexing, one product."""
+        torch = self.torch
+        keys, rows, positions = [], [], []
+        for r, i in enumerate(chunk):
+            offsets = encoded[i][1]
+            n = len(offsets)
+            for n_q, q in enumerate(queries[i]):
+                k = where[(r, n_q)]
+                last = next((j for j in range(k, n) if offsets[j][1] >= q.end), n - 1)  # the site's last token
+                pos = self.probe.positions(k, last, n)
+                keys.append((r, n_q))
+                rows += [r] * len(pos)
+                positions += pos
+        if not keys:
+            return {}
+        x = states[self.probe.layer][torch.tensor(rows), torch.tensor(positions)].float()
+        x = x.reshape(len(keys), -1).cpu().numpy()
+        return {key: (z, v) for key, z, v in zip(keys, self.probe.logits(x).tolist(), x)}
 
     def _distributions(self, hidden, positions: list[tuple[int, int]], per_call: int = 256) -> dict:
         """log-softmax over the vocabulary at each (row, position) of ``hidden``, batched."""

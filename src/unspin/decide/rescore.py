@@ -110,7 +110,7 @@ class NeuralRescorer:
             queries.append([SiteQuery(doc.tokens[s.first].start - begin, doc.tokens[s.last].end - begin,
                                       s.candidates, s.shortlist[: self.ngram_picks],
                                       None if s.probability >= self.exact_min_prob else self.exact_min_left_gain,
-                                      self.left_picks, self.right_words, self.exact_min_probe)
+                                      self.left_picks, self.right_words, min_probe=self.exact_min_probe)
                             for s in here])
         return texts, queries, owners
 

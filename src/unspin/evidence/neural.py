@@ -51,9 +51,9 @@ class SiteQuery:
     shortlist: Sequence[str] = ()  # candidates always scored exactly (written wording is always added)
     min_left_gain: float | None = None  # score exactly only if some candidate beats the written by this
     left_picks: int = 3  # plus this many of the best candidates by left-context score
-    min_probe: float | None = None  # ... or if the probe's logit reaches this (None: the gain alone)
 
     right_words: int = 3  # words of right context scored with each variant
+    min_probe: float | None = None  # score exactly also if the probe's logit reaches this (None: never)
 
 
 @dataclass(slots=True)

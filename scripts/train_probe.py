@@ -83,6 +83,8 @@ def main() -> None:
     ap.add_argument("--skip", type=int, default=200,
                     help="train documents per corpus left to the decision models (the accurate one uses 40-150)")
     ap.add_argument("--dev-per-corpus", type=int, default=25, help="the accurate decision model's dev documents")
+    ap.add_argument("--shuffled", action="store_true",
+                    help="documents in train_decision.py --shuffled order (use the same as the decision model)")
     ap.add_argument("--layer", type=int, default=20)
     ap.add_argument("--l2", type=float, default=0.01)
     ap.add_argument("--iters", type=int, default=300)
@@ -91,18 +93,19 @@ def main() -> None:
 
     lm = NeuralLM(probe=None, keep_probe_inputs=True)  # UNSPIN_NEURAL_MODEL chooses the model
     lm.probe = SiteProbe(a.layer, lm.model.config.hidden_size)  # zero weights: it only gathers states
-    train_docs = round_robin("train", a.skip + a.per_corpus)
-    train_docs = train_docs[len(round_robin("train", a.skip)):]  # round-robin order: the first --skip a corpus
+    train_docs = round_robin("train", a.skip + a.per_corpus, a.shuffled)
+    train_docs = train_docs[len(round_robin("train", a.skip, a.shuffled)):]  # round-robin: the first --skip a corpus
     X, y = gather(lm, train_docs, seed=11, spun_share=0.75)
     print(f"train: {len(train_docs)} documents, {len(y)} sites, {int(y.sum())} spun", file=sys.stderr)
     w, b = fit(X, y, a.l2, a.iters)
-    Xd, yd = gather(lm, round_robin("dev", a.dev_per_corpus), seed=2, spun_share=0.5)
+    Xd, yd = gather(lm, round_robin("dev", a.dev_per_corpus, a.shuffled), seed=2, spun_share=0.5)
     z = Xd @ w + b
     dev_auroc = auroc(z[yd == 1].tolist(), z[yd == 0].tolist())
     print(f"dev: {len(yd)} sites, site AUROC of the probe alone {dev_auroc:.3f}", file=sys.stderr)
     probe = SiteProbe(a.layer, lm.model.config.hidden_size, weight=w, bias=b, meta={
         "neural_model": lm.name, "trained_on": "simulated spinning of BBC/Wikipedia/Brown train split",
         "train_docs": len(train_docs), "train_sites": int(len(y)), "skip_per_corpus": a.skip, "l2": a.l2,
+        "documents": "shuffled" if a.shuffled else "first by id",
         "dev_sites": int(len(yd)), "dev_site_auroc": round(dev_auroc, 4), "script": "scripts/train_probe.py"})
     out = a.out or probe_path(lm.name)
     probe.save(os.path.normpath(out))

@@ -158,9 +158,9 @@ def test_document_weights_never_penalise_more_evidence():
 
 
 def test_the_neural_queries_carry_every_setting_of_the_rescorer():
-    """Each site's query holds its own text's offsets and the rescorer's settings, by name: a
-    setting passed in the wrong place (the probe gate as the words of right context) scores every
-    site without right context, and nothing else notices."""
+    """Each site's query holds its own text's offsets and the rescorer's settings: a setting passed
+    in the wrong place (once, a new field as the words of right context) scores every site without
+    right context, and nothing else notices."""
     from types import SimpleNamespace
 
     from unspin.decide import Detector
@@ -170,12 +170,12 @@ def test_the_neural_queries_carry_every_setting_of_the_rescorer():
     doc = tokenize("Putin asked for the call. Leaders who satisfied in Geneva signed a composed dedication.")
     sites = Detector().sites(doc)
     rescorer = NeuralRescorer(lm=SimpleNamespace(), model=DecisionModel.heuristic(), ngram_picks=2, left_picks=4,
-                              right_words=5, exact_min_probe=-1.5)
+                              right_words=5)
     texts, queries, owners = rescorer.queries(doc, sites)
     assert len(texts) == 2 and sum(map(len, owners)) == len(sites)
     for text, qs, here in zip(texts, queries, owners):
         for q, s in zip(qs, here):
             assert text[q.start:q.end] == s.written
-            assert (q.left_picks, q.right_words, q.min_probe) == (4, 5, -1.5)
+            assert (q.left_picks, q.right_words) == (4, 5)
             assert list(q.shortlist) == list(s.shortlist[:2])
             assert q.min_left_gain == (None if s.probability >= rescorer.exact_min_prob else rescorer.exact_min_left_gain)

@@ -95,21 +95,6 @@ def test_the_probe_reads_the_states_of_its_layer_around_each_site(lm, monkeypatc
     assert abs(got.probe - float(probe.logits(x))) < 0.02 * np.abs(probe.weight * x).sum()
 
 
-def test_a_high_probe_logit_opens_exact_scoring(lm, monkeypatch):
-    from unspin.evidence.probe import SiteProbe
-
-    monkeypatch.setattr(lm, "probe", SiteProbe(layer=20, dim=lm.model.config.hidden_size, bias=3.0))
-    never = 1e9  # no left-context gain reaches this
-    by_gain, by_probe, too_high = lm.score_sentence(SENT, [_query("satisfied", ["met"], min_left_gain=never),
-                                                          _query("composed", ["written"], min_left_gain=never,
-                                                                 min_probe=2.0),
-                                                          _query("progress", ["headway"], min_left_gain=never,
-                                                                 min_probe=4.0)])
-    assert by_gain.probe == by_probe.probe == 3.0 and by_probe.probe_input is None
-    assert len(by_gain.exact) == 0 and len(too_high.exact) == 0
-    assert len(by_probe.exact) == 2 and by_probe.scored == ["written"]
-
-
 def test_accurate_profile_on_the_example():
     from unspin.pipeline import check
 
@@ -126,9 +111,10 @@ def test_accurate_profile_on_the_example():
         assert text[s.start:s.end] == s.text
         assert s.evidence.zipf_suggestion == zipf(s.suggestion)  # evidence of the suggestion shown
         if s.evidence.source == "style":  # a figure for a number word: no model evidence to show
-            assert (s.text, s.suggestion, s.evidence.neural_gain) == ("2nd", "second", None)
+            assert (s.text, s.suggestion, s.evidence.neural_gain, s.evidence.neural_probe) == ("2nd", "second", None, None)
         else:
             assert s.evidence.neural_gain is not None  # every span was read in full context (may_flag)
+            assert 0.0 < s.evidence.neural_probe < 1.0  # and by the probe (a probability)
 
 
 def test_cascade_keeps_clean_text_on_the_fast_path():

@@ -36,6 +36,9 @@ class Evidence:
     relation: str = ""  # lexicon relation between the suggestion and the written form
     n_candidates: int = 0
     neural_gain: float | None = None  # the neural model's log-probability gain (accurate profile)
+    # How substituted the wording reads to the neural model's probe, as a probability (accurate
+    # profile with a probe trained for its model; ``unspin.evidence.probe``)
+    neural_probe: float | None = None
     source: str = "lexicon"  # "lexicon", "attribution" (aligned against a found source) or "style" (a figure
     # for a number word, unspin.decide.numbers: no language-model evidence)
 

@@ -518,7 +518,8 @@ class Detector:
         ev = Evidence(lm_gain=f["lm_gain"], context_gain=f["context_gain"], zipf_written=f["zipf_written"],
                       zipf_suggestion=zipf(s.suggestion), relation=_relation_name(s.relation),
                       n_candidates=int(round(math.expm1(f["log_candidates"]))),
-                      neural_gain=f["nn_gain"] if f.get("nn_exact") else None)
+                      neural_gain=f["nn_gain"] if f.get("nn_exact") else None,
+                      neural_probe=1.0 / (1.0 + math.exp(-f["nn_probe"])) if "nn_probe" in f else None)
         return Span(start, end, doc.text[start:end], s.suggestion, s.probability, ev)
 
 

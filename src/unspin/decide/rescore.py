@@ -65,8 +65,7 @@ class NeuralRescorer:
 
     def __init__(self, lm: NeuralLM | None = None, model: DecisionModel | None = None,
                  exact_min_prob: float = 0.4, exact_min_left_gain: float = 5.0,
-                 gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3,
-                 exact_min_probe: float | None = None):
+                 gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3):
         self.lm = lm or default_neural_lm()
         self.model = model or load_accurate_model(self.lm.name)
         self.exact_min_prob = exact_min_prob
@@ -75,7 +74,6 @@ class NeuralRescorer:
         self.ngram_picks = ngram_picks
         self.left_picks = left_picks
         self.right_words = right_words
-        self.exact_min_probe = exact_min_probe
 
     def wants(self, doc: Doc, sites: list[Site], fast_model: DecisionModel) -> bool:
         if self.gate is None:
@@ -110,7 +108,7 @@ class NeuralRescorer:
             queries.append([SiteQuery(doc.tokens[s.first].start - begin, doc.tokens[s.last].end - begin,
                                       s.candidates, s.shortlist[: self.ngram_picks],
                                       None if s.probability >= self.exact_min_prob else self.exact_min_left_gain,
-                                      self.left_picks, self.right_words, min_probe=self.exact_min_probe)
+                                      self.left_picks, self.right_words)
                             for s in here])
         return texts, queries, owners
 
@@ -129,7 +127,8 @@ class NeuralRescorer:
         f["fast_logit"] = math.log(p / (1 - p))
         f["nn_left_gain"] = _clip(sc.left_gain, 25.0)
         f["nn_surprise"] = _clip(-sc.written_left, 25.0)
-        f["nn_probe"] = _clip(sc.probe, 25.0) if sc.probe is not None else 0.0
+        if sc.probe is not None:  # absent, not 0, without a probe: the evidence then shows none
+            f["nn_probe"] = _clip(sc.probe, 25.0)
         f["nn_scored"] = 1.0
         if len(sc.exact) > 1:
             cand = sc.exact[1:]

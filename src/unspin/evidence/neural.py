@@ -53,7 +53,6 @@ class SiteQuery:
     left_picks: int = 3  # plus this many of the best candidates by left-context score
 
     right_words: int = 3  # words of right context scored with each variant
-    min_probe: float | None = None  # score exactly also if the probe's logit reaches this (None: never)
 
 
 @dataclass(slots=True)
@@ -287,9 +286,7 @@ class NeuralLM:
                         score.probe, inputs = probed[(r, n_q)]
                         score.probe_input = inputs if self.keep_probe_inputs else None
                     results[i].append(score)
-                    wanted = (q.min_left_gain is None or score.left_gain >= q.min_left_gain
-                              or (q.min_probe is not None and score.probe is not None and score.probe >= q.min_probe))
-                    if (q.shortlist or q.left_picks) and wanted:
+                    if (q.shortlist or q.left_picks) and (q.min_left_gain is None or score.left_gain >= q.min_left_gain):
                         # The n-gram shortlist misses originals a long context makes obvious
                         # ("leaders who met"): add the best candidates by left-context score.
                         scored = list(dict.fromkeys(q.shortlist))

@@ -74,6 +74,7 @@ def render_text(report: Report, color: bool = False) -> str:
             ev = s.evidence
             why = (f"{ev.relation}: prose spells out one to nine" if ev.source == "style" else
                    f"LM gain {ev.lm_gain:+.1f} nats" + (f", neural {ev.neural_gain:+.1f}" if ev.neural_gain is not None else "")
+                   + (f", reads substituted {ev.neural_probe:.2f}" if ev.neural_probe is not None else "")
                    + f", {ev.relation or 'lexicon'}")
             lines.append(f"  {s.start:>6}-{s.end:<6} {s.text!r} -> {s.suggestion!r}  confidence {s.confidence:.2f}  ({why})")
         lines += ["", "Restored:", report.restored.strip()]

@@ -105,6 +105,8 @@ function showTip(mark) {
   const style = ev.source === "style";  // a figure for a number word: no language-model evidence
   if (ev.lm_gain !== undefined && !style) rows.push(["LM gain", (ev.lm_gain >= 0 ? "+" : "") + ev.lm_gain.toFixed(1) + " nats"]);
   if (ev.context_gain !== undefined && !style) rows.push(["context gain", ev.context_gain.toFixed(1) + " nats"]);
+  if (ev.neural_gain !== undefined && ev.neural_gain !== null) rows.push(["neural gain", (ev.neural_gain >= 0 ? "+" : "") + ev.neural_gain.toFixed(1) + " nats"]);
+  if (ev.neural_probe !== undefined && ev.neural_probe !== null) rows.push(["reads substituted", ev.neural_probe.toFixed(2) + " (neural probe)"]);
   if (ev.relation) rows.push(["relation", style ? ev.relation + " (prose spells out one to nine)" : ev.relation]);
   if (ev.zipf_written !== undefined && !style) rows.push(["frequency", "written " + ev.zipf_written + ", suggested " + ev.zipf_suggestion + " (Zipf)"]);
   if (ev.n_candidates) rows.push(["candidates", String(ev.n_candidates)]);

@@ -179,3 +179,19 @@ def test_the_neural_queries_carry_every_setting_of_the_rescorer():
             assert (q.left_picks, q.right_words) == (4, 5)
             assert list(q.shortlist) == list(s.shortlist[:2])
             assert q.min_left_gain == (None if s.probability >= rescorer.exact_min_prob else rescorer.exact_min_left_gain)
+
+
+def test_a_decision_model_that_reads_the_probe_refuses_a_model_without_one():
+    """Absent, the probe's feature would read as 0 at every site: wrong decisions without an error."""
+    from types import SimpleNamespace
+
+    import pytest
+
+    from unspin.decide.rescore import NeuralRescorer, accurate_model_path
+    from unspin.evidence.neural import NeuralUnavailable
+
+    shipped = DecisionModel.load(accurate_model_path())
+    assert "nn_probe" in shipped.site_mlp.features
+    with pytest.raises(NeuralUnavailable, match="reads the neural probe"):
+        NeuralRescorer(lm=SimpleNamespace(name="smollm2-135m", probe=None), model=shipped)
+    NeuralRescorer(lm=SimpleNamespace(name="smollm2-135m", probe=object()), model=shipped)

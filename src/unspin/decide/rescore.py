@@ -16,6 +16,7 @@ import numpy as np
 from unspin.decide.detector import FEATURES, DecisionModel, Detector, Site, _clip, _clipped, doc_features
 from unspin.doc import Doc
 from unspin.evidence.neural import DEFAULT_MODEL, NeuralLM, NeuralUnavailable, SiteQuery, default_neural_lm
+from unspin.evidence.probe import probe_path
 from unspin.tokenize import sentences
 
 # The cascade re-scores a document when its fast document score reaches this (or a fast site is
@@ -68,6 +69,12 @@ class NeuralRescorer:
                  gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3):
         self.lm = lm or default_neural_lm()
         self.model = model or load_accurate_model(self.lm.name)
+        read = self.model.site_mlp.features if self.model.site_mlp is not None else tuple(self.model.site_coef)
+        if "nn_probe" in read and getattr(self.lm, "probe", None) is None:
+            # Absent, the feature would read as 0 for every site: wrong decisions, and no error.
+            raise NeuralUnavailable(f"the accurate decision model reads the neural probe, and none is loaded for "
+                                    f"{self.lm.name} (expected at {probe_path(self.lm.name)}; train one with "
+                                    f"scripts/train_probe.py)")
         self.exact_min_prob = exact_min_prob
         self.exact_min_left_gain = exact_min_left_gain
         self.gate = gate

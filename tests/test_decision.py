@@ -195,3 +195,18 @@ def test_a_decision_model_that_reads_the_probe_refuses_a_model_without_one():
     with pytest.raises(NeuralUnavailable, match="reads the neural probe"):
         NeuralRescorer(lm=SimpleNamespace(name="smollm2-135m", probe=None), model=shipped)
     NeuralRescorer(lm=SimpleNamespace(name="smollm2-135m", probe=object()), model=shipped)
+
+
+def test_the_decision_model_never_trains_on_the_probes_documents():
+    import pytest
+
+    from unspin.evidence.probe import SiteProbe
+
+    td = load_training_script()
+    probe = SiteProbe(layer=20, dim=2, meta={"skip_per_corpus": 200, "documents": "shuffled"})
+    td.probe_overlap(probe, 40, shuffled=True)  # the first 40 of the same order: disjoint
+    td.probe_overlap(None, 500, shuffled=False)  # no probe, nothing to overlap
+    with pytest.raises(SystemExit, match="past the first 200"):
+        td.probe_overlap(probe, 300, shuffled=True)
+    with pytest.raises(SystemExit, match="with --shuffled"):
+        td.probe_overlap(probe, 40, shuffled=False)  # another order: any document may be the probe's

@@ -102,12 +102,17 @@ class DecisionModel:
             return self.site_threshold_spun
         return self.site_threshold
 
+    @property
+    def site_features(self) -> tuple[str, ...]:
+        """The site features this model reads, in its input order."""
+        return self.site_mlp.features if self.site_mlp is not None else tuple(self.site_coef)
+
     def site_probability(self, f: dict[str, float]) -> float:
         return float(self.site_probabilities([f])[0])
 
     def site_probabilities(self, fs: Sequence[dict[str, float]]) -> np.ndarray:
         """Probabilities of many sites at once (a document's: one matrix product, not a loop)."""
-        names = self.site_mlp.features if self.site_mlp is not None else tuple(self.site_coef)
+        names = self.site_features
         try:  # every feature present, as on the detector's own sites: read in C, not per key
             get = itemgetter(*names)
             rows = [get(f) for f in fs]
@@ -519,7 +524,7 @@ class Detector:
                       zipf_suggestion=zipf(s.suggestion), relation=_relation_name(s.relation),
                       n_candidates=int(round(math.expm1(f["log_candidates"]))),
                       neural_gain=f["nn_gain"] if f.get("nn_exact") else None,
-                      neural_probe=1.0 / (1.0 + math.exp(-f["nn_probe"])) if "nn_probe" in f else None)
+                      neural_probe=_sigmoid(f["nn_probe"]) if "nn_probe" in f else None)
         return Span(start, end, doc.text[start:end], s.suggestion, s.probability, ev)
 
 

@@ -69,8 +69,7 @@ class NeuralRescorer:
                  gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3):
         self.lm = lm or default_neural_lm()
         self.model = model or load_accurate_model(self.lm.name)
-        read = self.model.site_mlp.features if self.model.site_mlp is not None else tuple(self.model.site_coef)
-        if "nn_probe" in read and getattr(self.lm, "probe", None) is None:
+        if "nn_probe" in self.model.site_features and getattr(self.lm, "probe", None) is None:
             # Absent, the feature would read as 0 for every site: wrong decisions, and no error.
             raise NeuralUnavailable(f"the accurate decision model reads the neural probe, and none is loaded for "
                                     f"{self.lm.name} (expected at {probe_path(self.lm.name)}; train one with "

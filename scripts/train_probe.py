@@ -56,7 +56,8 @@ def gather(lm: NeuralLM, docs, seed: int, spun_share: float) -> tuple[np.ndarray
 
 def fit(X: np.ndarray, y: np.ndarray, l2: float, iters: int) -> tuple[np.ndarray, float]:
     """Logistic regression on standardised inputs (mean log loss + l2 * |w|^2), returned as weights
-    over the raw inputs."""
+    over the raw inputs. By L-BFGS rather than ``train_decision.fit_logistic``'s Newton steps: over
+    2,304 inputs and about 90,000 sites each Newton step's Hessian is minutes of work."""
     import torch
 
     mu, sd = X.mean(0), X.std(0) + 1e-6

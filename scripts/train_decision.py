@@ -88,14 +88,15 @@ def round_robin(split: str, per_corpus: int, shuffled: bool = False) -> list[tup
     ``shuffled``: each corpus's documents in a seeded random order instead of id order. Files are
     sorted by id, and ids follow the corpus's own grouping: the first 40 BBC articles are all business
     news and the first 40 Brown texts all press reportage."""
-    by = {c: _ordered(load_documents(c, split), shuffled, f"{c}:{split}")[:per_corpus] for c in CORPORA_USED}
+    by = {c: corpus_order(c, split, shuffled)[:per_corpus] for c in CORPORA_USED}
     return [(c, by[c][j]) for j in range(per_corpus) for c in CORPORA_USED if j < len(by[c])]
 
 
-def _ordered(docs: list[Document], shuffled: bool, seed: str) -> list[Document]:
+def corpus_order(corpus: str, split: str, shuffled: bool) -> list[Document]:
+    """A corpus's documents of ``split`` in the order drawn from: by id, or a seeded shuffle."""
+    docs = load_documents(corpus, split)
     if shuffled:
-        docs = list(docs)
-        random.Random(seed).shuffle(docs)
+        random.Random(f"{corpus}:{split}").shuffle(docs)
     return docs
 
 
@@ -335,8 +336,8 @@ def main() -> None:
     # leads, where two leads called spun decide the budget. They take no part in fitting or in F1.
     extra = []
     if a.clean_dev_per_corpus:
-        extra = collect(det, [(c, d) for c in CORPORA_USED for d in _ordered(
-            load_documents(c, "dev"), a.shuffled, f"{c}:dev")[a.dev_per_corpus:a.dev_per_corpus + a.clean_dev_per_corpus]],
+        extra = collect(det, [(c, d) for c in CORPORA_USED for d in corpus_order(
+            c, "dev", a.shuffled)[a.dev_per_corpus:a.dev_per_corpus + a.clean_dev_per_corpus]],
             seed=3, spun_share=0.0, cache=cache("devclean", a.clean_dev_per_corpus))
     both = dev + extra
     Xd, yd = site_matrix(both, features)

@@ -225,7 +225,8 @@ def choose_site_thresholds(p: np.ndarray, y: np.ndarray, clean: np.ndarray, spun
         for lo in grid[grid <= hi]:
             flag = p >= np.where(spun_doc, lo, hi)
             scored = flag if in_f1 is None else flag & in_f1
-            tp, fp, fn = (scored & (y == 1)).sum(), (scored & (y == 0)).sum(), (~flag & (y == 1)).sum()
+            missed = ~flag if in_f1 is None else ~flag & in_f1
+            tp, fp, fn = (scored & (y == 1)).sum(), (scored & (y == 0)).sum(), (missed & (y == 1)).sum()
             f1 = 2 * tp / max(1, 2 * tp + fp + fn)
             if all(1000 * (flag & clean & (genre == g)).sum() / max(1, words) <= max_flags
                    for g, words in clean_words.items()):

@@ -90,6 +90,23 @@ def test_extra_clean_documents_count_for_the_budget_and_not_for_f1():
     assert (lo, f1) == alone[1:]  # the spun documents' threshold is unaffected
 
 
+def test_spun_sites_outside_f1_count_for_neither_hits_nor_misses():
+    """Spun short windows join dev for the document model; the site thresholds' F1 stays that of
+    the whole dev documents (a window's substitutions were once counted as misses)."""
+    td = load_training_script()
+    rng = np.random.default_rng(5)
+    y_dev = (rng.uniform(size=1000) < 0.25).astype(float)
+    p_dev = np.where(y_dev == 1, rng.uniform(0.3, 1.0, 1000), rng.uniform(0, 0.6, 1000))
+    y_win = np.ones(300)  # every window site a substitution, none found
+    p = np.concatenate([p_dev, np.zeros(300)])
+    y = np.concatenate([y_dev, y_win])
+    no_clean = np.zeros(1300, bool)
+    in_f1 = np.arange(1300) < 1000
+    with_windows = td.choose_site_thresholds(p, y, no_clean, np.ones(1300, bool), 5000, 2.0, in_f1=in_f1)
+    alone = td.choose_site_thresholds(p_dev, y_dev, no_clean[:1000], np.ones(1000, bool), 5000, 2.0)
+    assert with_windows == alone
+
+
 def test_a_tolerance_trades_a_little_dev_f1_for_precision():
     td = load_training_script()
     rng = np.random.default_rng(2)

@@ -107,6 +107,22 @@ def test_spun_sites_outside_f1_count_for_neither_hits_nor_misses():
     assert with_windows == alone
 
 
+def test_windows_are_runs_of_whole_sentences_drawn_reproducibly():
+    td = load_training_script()
+    from unspin.eval.corpora import Document
+
+    text = " ".join(f"Sentence number {k} says something about item {k}." for k in range(10))
+    docs = [("bbc", Document("a", text)), ("wiki", Document("b", "Only one sentence here."))]
+    first, again = td.windows(docs, 3, seed=1), td.windows(docs, 3, seed=1)
+    assert first == again
+    (c1, w1), (c2, w2) = first
+    assert (c1, c2) == ("bbc", "wiki")
+    assert w1.text in text and w1.text.startswith("Sentence number") and w1.text.endswith(".")
+    assert w1.text.count("Sentence number") == 3
+    assert w2.text == "Only one sentence here."  # shorter than a window: kept whole
+    assert w1.id.startswith("a#")
+
+
 def test_a_tolerance_trades_a_little_dev_f1_for_precision():
     td = load_training_script()
     rng = np.random.default_rng(2)
@@ -172,6 +188,23 @@ def test_document_weights_never_penalise_more_evidence():
     assert free[1] < 0  # the artefact the constraint is for
     coef, _ = td.fit_monotone_logistic(X, y, names, ("mean_top", "density"), l2=0.3)
     assert coef[0] > 0 and coef[1] == 0.0
+
+
+def test_document_weights_can_give_two_sets_of_rows_equal_say():
+    """75 whole documents and 600 short windows: weighted into halves, the documents' own relation
+    is not outvoted by the windows' number."""
+    td = load_training_script()
+    rng = np.random.default_rng(4)
+    names = ("mean_top", "log_words")
+    y_doc, y_win = (rng.uniform(size=75) < 0.5).astype(float), (rng.uniform(size=600) < 0.5).astype(float)
+    x_doc = np.column_stack([3.0 * y_doc + rng.normal(0, 1, 75), rng.normal(6, 0.3, 75)])
+    x_win = np.column_stack([1.0 * y_win + rng.normal(0, 1, 600), rng.normal(4, 0.3, 600)])
+    X, y = np.vstack([x_doc, x_win]), np.r_[y_doc, y_win]
+    alone, _ = td.fit_monotone_logistic(x_doc, y_doc, names, ("mean_top",), l2=0.3)
+    by_count, _ = td.fit_monotone_logistic(X, y, names, ("mean_top",), l2=0.3)
+    halves = np.r_[np.full(75, 600 / 75), np.ones(600)]
+    weighted, _ = td.fit_monotone_logistic(X, y, names, ("mean_top",), l2=0.3, weights=halves)
+    assert abs(weighted[0] - alone[0]) < abs(by_count[0] - alone[0])
 
 
 def test_the_neural_queries_carry_every_setting_of_the_rescorer():

@@ -9,7 +9,8 @@ For each (original, spun) pair observed in spun pages (TSV: original, spun, spin
     original is looked up in clean test documents (BBC, Wikipedia, Brown); up to ``--per-pair``
     occurrences are replaced by the spun form inside a window of three sentences, and each profile
     checks the window twice: spun (is the implanted span flagged? is the suggestion the original?)
-    and clean (is the original, in the same place, flagged? how many flags per 1,000 clean words?).
+    and clean (is the original, in the same place, flagged? how many flags per 1,000 clean words?
+    is the clean window called spun?).
     One substitution per window is a hard case: no document-level density helps.
 
     python bench/real_subs.py [TSV] [--examples N] [--in-context --profiles fast,accurate]
@@ -171,12 +172,12 @@ def in_context(pairs: list[tuple[str, str, str]], profiles: list[str], per_pair:
     print(f"\nIn context: {len(implants)} implants of {len({(i.original, i.spun) for i in implants})} pairs "
           f"(of {len(pairs)}; the others never occur in the clean test documents)\n")
     header = ["profile", "spinner family", "n", "flagged", "exact restoration", "original flagged (clean)",
-              "flags per 1,000 clean words"]
+              "flags per 1,000 clean words", "clean windows called spun"]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for profile in profiles:
         pipe = default_pipeline(profile)
-        stats: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+        stats: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0])
         for im in implants:
             spun_rep = pipe.run(im.spun_text)
             hit = [sp for sp in spun_rep.spans if sp.start < im.spun_span[1] and im.spun_span[0] < sp.end]
@@ -192,10 +193,11 @@ def in_context(pairs: list[tuple[str, str, str]], profiles: list[str], per_pair:
                 st[3] += fp
                 st[4] += len(clean_rep.spans)
                 st[5] += len(im.clean.split())
+                st[6] += clean_rep.verdict == "spun"
         for fam in sorted(k for k in stats if k != "ALL") + ["ALL"]:
-            n, hit, exact, fp, flags, words = stats[fam]
+            n, hit, exact, fp, flags, words, called = stats[fam]
             print(f"| {profile} | {fam} | {n} | {hit / n:.2f} | {exact / n:.2f} | {fp / n:.2f} | "
-                  f"{1000 * flags / max(1, words):.1f} |", flush=True)
+                  f"{1000 * flags / max(1, words):.1f} | {called / n:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -392,7 +392,7 @@ def main() -> None:
     doc_p = np.array([model.doc_probability(dict(zip(DOC_FEATURES, row))) for row in D])
     doc_genre = np.array([d["corpus"] for d in both])
     model.doc_threshold = doc_threshold(doc_p, yD == 1, doc_genre, a.max_clean_fpr)
-    print(f"doc threshold {model.doc_threshold} (clean dev FPR <= {a.max_clean_fpr} in each corpus and in windows, "
+    print(f"doc threshold {model.doc_threshold} (clean dev FPR <= {a.max_clean_fpr} in each corpus{' and in windows' if wins else ''}, "
           f"{sum(not d['spun'] for d in both)} clean dev documents)", file=sys.stderr)
 
     per_site = [len(d["sites"]) for d in both]

@@ -94,8 +94,7 @@ def main() -> None:
 
     lm = NeuralLM(probe=None, keep_probe_inputs=True)  # UNSPIN_NEURAL_MODEL chooses the model
     lm.probe = SiteProbe(a.layer, lm.model.config.hidden_size)  # zero weights: it only gathers states
-    train_docs = round_robin("train", a.skip + a.per_corpus, a.shuffled)
-    train_docs = train_docs[len(round_robin("train", a.skip, a.shuffled)):]  # round-robin: the first --skip a corpus
+    train_docs = round_robin("train", a.per_corpus, a.shuffled, skip=a.skip)  # past the first --skip a corpus
     X, y = gather(lm, train_docs, seed=11, spun_share=0.75)
     print(f"train: {len(train_docs)} documents, {len(y)} sites, {int(y.sum())} spun", file=sys.stderr)
     w, b = fit(X, y, a.l2, a.iters)

@@ -43,20 +43,29 @@ def test_model_prefers_the_original_in_context(lm):
     assert written.exact[1] > written.exact[0]
 
 
-def test_exact_scores_equal_whole_sentence_differences(lm):
-    """The cached-prefix scoring must agree with scoring each whole sentence from scratch."""
+def _sentence_logprob(lm, text: str) -> float:
+    """The reference: one unbatched pass of the whole model (its own output head) over one text."""
     import torch
 
-    def sentence_logprob(text: str) -> float:
-        ids = [lm.bos] + lm.tokenizer(text, add_special_tokens=False).input_ids
-        with torch.inference_mode():
-            logits = lm.model(torch.tensor([ids])).logits[0].float()
-        logp = torch.log_softmax(logits[:-1], -1)
-        return float(logp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])].sum())
+    ids = [lm.bos] + lm.tokenizer(text, add_special_tokens=False).input_ids
+    with torch.inference_mode():
+        logits = lm.model(torch.tensor([ids])).logits[0].float()
+    logp = torch.log_softmax(logits[:-1], -1)
+    return float(logp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])].sum())
 
+
+def test_exact_scores_equal_whole_sentence_differences(lm):
+    """The cached-prefix scoring must agree with scoring each whole sentence from scratch."""
     sc = lm.score_sentence(SENT, [_query("satisfied", ["met"], right_words=50)])[0]
-    full_gain = sentence_logprob(SENT.replace("satisfied", "met")) - sentence_logprob(SENT)
+    full_gain = _sentence_logprob(lm, SENT.replace("satisfied", "met")) - _sentence_logprob(lm, SENT)
     assert abs((sc.exact[1] - sc.exact[0]) - full_gain) < 0.35  # bfloat16 arithmetic on the CPU
+
+
+def test_whole_text_scores_are_the_reference_in_batches_of_mixed_lengths(lm):
+    texts = [SENT, "Hi.", SENT.replace("satisfied", "met"), "Putin asked for the call."]
+    got = lm.text_logprobs(texts, per_batch=3)  # padded rows, and a second batch
+    assert got == pytest.approx([_sentence_logprob(lm, t) for t in texts], abs=0.35)  # bfloat16 on the CPU
+    assert got[2] > got[0]  # "who met in Geneva" reads better than "who satisfied in Geneva"
 
 
 def test_batched_scoring_matches_one_sentence_at_a_time(lm):

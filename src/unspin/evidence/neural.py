@@ -248,6 +248,34 @@ class NeuralLM:
     def score_sentence(self, sentence: str, queries: Sequence[SiteQuery]) -> list[SiteScore]:
         return self.score([sentence], [queries])[0]
 
+    def text_logprobs(self, texts: Sequence[str], per_batch: int = 16) -> list[float]:
+        """log P(text | start of a document) of each whole text, in nats: no site, no candidates.
+        For measuring what the model knows (``bench/ceiling.py``: does it prefer the original
+        sentence to the spun one?), not used by the detector, which scores only what differs."""
+        torch = self.torch
+        encoded = [[self.bos] + self._encode(t) for t in texts]
+        out = [0.0] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))  # similar lengths together
+        for b0 in range(0, len(order), per_batch):
+            part = order[b0:b0 + per_batch]
+            width = max(len(encoded[i]) for i in part)
+            ids = torch.zeros((len(part), width), dtype=torch.long)
+            mask = torch.zeros((len(part), width), dtype=torch.long)
+            for r, i in enumerate(part):
+                ids[r, :len(encoded[i])] = torch.tensor(encoded[i])
+                mask[r, :len(encoded[i])] = 1
+            with torch.inference_mode():
+                hidden = self.base(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).last_hidden_state
+                rows = [r for r, i in enumerate(part) for _ in range(len(encoded[i]) - 1)]
+                positions = [p for i in part for p in range(len(encoded[i]) - 1)]
+                targets = [t for i in part for t in encoded[i][1:]]
+                per_token = self._token_logprobs(hidden, rows, positions, targets) if rows else np.empty(0)
+            sums = np.zeros(len(part))
+            np.add.at(sums, np.array(rows, dtype=np.int64), per_token)
+            for r, i in enumerate(part):
+                out[i] = float(sums[r])
+        return out
+
     def _encode_offsets(self, sentence: str) -> tuple[list[int], list[tuple[int, int]]]:
         enc = self.tokenizer(sentence, add_special_tokens=False, return_offsets_mapping=True)
         return [self.bos] + list(enc.input_ids), [(0, 0)] + [tuple(o) for o in enc.offset_mapping]

@@ -5,6 +5,8 @@ import pytest
 
 import unspin
 from conftest import EXAMPLE, run_cli
+from unspin.ingest import looks_english
+from unspin.tokenize import tokenize
 
 CLEAN = ("The company said on Tuesday that it would cut 200 jobs at its plant in Ohio, blaming falling "
          "demand for its cars. Workers were told of the decision at a meeting in the morning, and the "
@@ -148,6 +150,30 @@ def test_non_english_text_gets_a_valid_clean_report():
     report = unspin.check(text)
     assert report.verdict == "clean" and report.spans == []
     assert any("English" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("text", [
+    # Two sentences with English look-alikes ("in", "will", "am", "hat"): 10% English function words.
+    "Der Bundeskanzler hat am Montag in Berlin gesagt, dass die Regierung die Steuern senken will. "
+    "Die Opposition kritisierte den Plan scharf.",
+    "Le gouvernement a annoncé lundi une baisse des impôts pour les petites entreprises. "
+    "L'opposition a vivement critiqué le projet.",
+    "Rząd ogłosił w poniedziałek obniżkę podatków dla małych firm. Opozycja ostro skrytykowała ten plan.",
+    "Правительство объявило в понедельник о снижении налогов для малого бизнеса. Оппозиция резко "
+    "раскритиковала этот план.",
+])
+def test_short_foreign_text_is_not_taken_for_english(text):
+    assert not looks_english([t.text for t in tokenize(text).words])
+
+
+def test_english_with_few_function_words_is_still_english():
+    """A listing (5% English function words: called foreign by a function-word count alone) and a
+    race result (11%, as low as the German sentence above), English all the same."""
+    for text in ("Opening hours: Monday to Friday 9am-5pm, Saturday 10am-4pm, Sunday closed. Tickets: adults "
+                 "$5, students $3, seniors $3, children free. Parking nearby; wheelchair access; guided tours daily.",
+                 "Brief Candle (Harlan-Marcia) has gone in 2:37; Lena Fay, second; Royal Gem, third; Dandy Duke, "
+                 "fourth; Gay Lady, scratched."):
+        assert looks_english([t.text for t in tokenize(text).words])
 
 
 def test_non_str_input_is_a_type_error():

@@ -102,3 +102,20 @@ def test_no_candidate_is_a_form_of_the_written_word_or_a_word_its_phrase_holds()
     # A candidate with a word of its own is kept (a real spinner wrote "press conference" for it).
     sites = det.sites(tokenize("The minister spoke at a press conference in the capital."))
     assert any(s.written == "press conference" and "news conference" in s.candidates for s in sites)
+
+
+def test_a_noun_phrase_written_in_the_plural_is_a_site_with_plural_originals():
+    # The simulator (and a spinner) writes "facial expressions" for "aspects" and "security
+    # deposits" for "margins"; the lexicon lists the phrases in the singular.
+    from unspin.tokenize import tokenize
+
+    det = Detector(passes=1)
+    sites = det.sites(tokenize("Hormones control all facial expressions of growth, and banks took security deposits."))
+    by_text = {s.written: s for s in sites}
+    assert "aspects" in by_text["facial expressions"].candidates
+    assert "margins" in by_text["security deposits"].candidates
+    assert "aspect" not in by_text["facial expressions"].candidates  # the originals are plural too
+    # Written in the singular, the phrase keeps its singular originals.
+    singular = {s.written: s for s in det.sites(tokenize("A facial expression can say more than words."))}
+    assert "aspect" in singular["facial expression"].candidates
+    assert "aspects" not in singular["facial expression"].candidates

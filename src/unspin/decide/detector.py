@@ -337,11 +337,12 @@ class Detector:
         found = table.get(low) if table is not None else None
         return found if found is not None else self._candidate_list(self._word_candidates(text))
 
-    def _phrase_list(self, phrase: tuple[str, ...], low: str) -> CandidateList:
-        """``_phrase_candidates`` of a phrase written with head ``low``. Phrases are not in the table:
+    def _phrase_list(self, phrase: tuple[str, ...], low: str, tail_tag: str | None = None) -> CandidateList:
+        """``_phrase_candidates`` of a phrase written with head ``low`` (and last word tagged
+        ``tail_tag``, if given). Phrases are not in the table:
         with every inflection of their heads there are 168,000 of them, which would make it 9 MB instead
         of 5, and a scan meets few (7,000 in 1,500 articles, 1.1 ms a document while new)."""
-        return self._candidate_list(self._phrase_candidates(phrase, low))
+        return self._candidate_list(self._phrase_candidates(phrase, low, tail_tag))
 
     def _resolve_table(self) -> CandidateTable | None:
         """The table to read: one given as an object is used as given; "packaged" or a file's path
@@ -400,14 +401,14 @@ class Detector:
             cands = [c for k, c in enumerate(cands) if k in keep]
         return cands
 
-    def _phrase_candidates(self, phrase: tuple[str, ...], written_head: str) -> list:
+    def _phrase_candidates(self, phrase: tuple[str, ...], written_head: str, tail_tag: str | None = None) -> list:
         """Candidate originals of a multi-word written form, except one whose words the form itself
         holds ("sweet basil" is no spinner's "basil", "anti-inflammatory drug" none's
         "anti-inflammatory"; "press conference" may well be a spinner's "news conference"): WordNet
         lists such compounds as synonyms, but of the 57 multi-word forms in real spun pages only 2
         hold their original, and both are fillers ("together with"), which stay."""
         text = " ".join(phrase)
-        return [c for c in self.lexicon.phrase_candidates(text, written_head)
+        return [c for c in self.lexicon.phrase_candidates(text, written_head, tail_tag)
                 if c.bits & _FILLER or not _held_by(text, c.text)]
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
@@ -433,15 +434,22 @@ class Detector:
                     # the cheap test first: the words after the head are the phrase's
                     if a + n > n_words or lows[a + 2:a + n] != phrase[2:]:
                         continue
-                    span_toks = [toks[words[a + k]] for k in range(n)]
-                    if any(t.protected for t in span_toks[1:]):
+                    written = _phrase_text(doc, words, a, n)
+                    if written is None:
                         continue
-                    if any(span_toks[k + 1].start - span_toks[k].end > 2 for k in range(n - 1)):
-                        continue  # a phrase never spans punctuation
-                    written = doc.text[span_toks[0].start:span_toks[-1].end]
                     cset = self._candidate_set(self._phrase_sets, (phrase, low), self._phrase_list, phrase, low)
                     if cset is not None:
                         out.append((a, a + n - 1, written, cset))
+            # A noun phrase written in the plural ("facial expressions" for aspects): the lexicon
+            # lists it in the singular, and its originals are put in the plural as well.
+            for phrase in _plural_phrases(pairs, lows, a):
+                n = len(phrase)
+                written = _phrase_text(doc, words, a, n)
+                if written is None:
+                    continue
+                cset = self._candidate_set(self._phrase_sets, (phrase, low, "NNS"), self._phrase_list, phrase, low, "NNS")
+                if cset is not None:
+                    out.append((a, a + n - 1, written, cset))
         return out
 
     def _score_sites(self, jobs: list[tuple[list[int], tuple[list[str], list[str]], tuple, np.ndarray]]) -> list[Site]:
@@ -716,6 +724,39 @@ def _non_overlapping(sites: list[Site]) -> list[Site]:
         used |= rng
         taken.append(s)
     return sorted(taken, key=lambda s: s.first)
+
+
+def _phrase_text(doc: Doc, words: list[int], a: int, n: int) -> str | None:
+    """The text of the phrase site over word positions a .. a+n-1, or None where it cannot be one:
+    a protected token after its first word, or punctuation inside it (a phrase never spans it)."""
+    toks = [doc.tokens[words[a + k]] for k in range(n)]
+    if any(t.protected for t in toks[1:]):
+        return None
+    if any(toks[k + 1].start - toks[k].end > 2 for k in range(n - 1)):
+        return None
+    return doc.text[toks[0].start:toks[-1].end]
+
+
+def _plural_phrases(pairs: dict, lows: tuple[str, ...], a: int) -> list[tuple[str, ...]]:
+    """The lexicon's phrases written at word position ``a`` with their last word in the plural
+    (and their other words as listed)."""
+    found = []
+    for n in range(2, min(len(lows) - a, _LONGEST_PHRASE) + 1):
+        for singular in _singulars(lows[a + n - 1]):
+            second = singular if n == 2 else lows[a + 1]
+            for phrase in pairs.get((lows[a], second), ()):
+                if len(phrase) == n and phrase[-1] == singular and phrase[2:n - 1] == lows[a + 2:a + n - 1]:
+                    found.append(phrase)
+    return found
+
+
+_LONGEST_PHRASE = 4  # words: longer spun forms are rare ("twenty-four hour periods" is four)
+
+
+@lru_cache(maxsize=200_000)
+def _singulars(low: str) -> tuple[str, ...]:
+    """The nouns ``low`` is the plural of (expressions -> expression); none for most words."""
+    return tuple(lemma for lemma, tag in lemma_and_tags(low) if tag == "NNS" and lemma != low)
 
 
 @lru_cache(maxsize=200_000)

@@ -171,9 +171,13 @@ class Lexicon:
         found.pop(low, None)
         return [Candidate(form, orig, bits) for form, (orig, bits) in found.items()]
 
-    def phrase_candidates(self, phrase: str, written_head: str) -> list[Candidate]:
+    def phrase_candidates(self, phrase: str, written_head: str, tail_tag: str | None = None) -> list[Candidate]:
         """Candidate originals for a multi-word spun form whose first word is written as
-        ``written_head``, inflected like it ("signed up with" -> "joined")."""
+        ``written_head``, inflected like it ("signed up with" -> "joined"); with ``tail_tag``, a
+        noun phrase whose last word is written with that tag ("facial expressions" -> "aspects")."""
+        if tail_tag is not None:
+            return [Candidate(form, o, bits) for o, bits in self.reverse.get(phrase, ())
+                    if (form := inflect(o, tail_tag))]
         head = phrase.split(" ", 1)[0]
         if head == written_head:
             return [Candidate(o, o, bits) for o, bits in self.reverse.get(phrase, ())]

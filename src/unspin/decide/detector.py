@@ -428,26 +428,20 @@ class Detector:
             if a + 1 >= n_words:
                 continue
             second = lows[a + 1]
-            for head in _phrase_heads(low):
-                for phrase in pairs.get((head, second), ()):
-                    n = len(phrase)
-                    # the cheap test first: the words after the head are the phrase's
-                    if a + n > n_words or lows[a + 2:a + n] != phrase[2:]:
-                        continue
-                    written = _phrase_text(doc, words, a, n)
-                    if written is None:
-                        continue
-                    cset = self._candidate_set(self._phrase_sets, (phrase, low), self._phrase_list, phrase, low)
-                    if cset is not None:
-                        out.append((a, a + n - 1, written, cset))
-            # A noun phrase written in the plural ("facial expressions" for aspects): the lexicon
-            # lists it in the singular, and its originals are put in the plural as well.
-            for phrase in _plural_phrases(pairs, lows, a):
+            # Phrases as listed, the first word in any of its forms ("signed up with"), the cheap
+            # test first (the words after the head are the phrase's); then a noun phrase written in
+            # the plural ("facial expressions" for aspects), which the lexicon lists in the singular:
+            # its originals are put in the plural as well (memoised under their own key).
+            found = [(phrase, None) for head in _phrase_heads(low) for phrase in pairs.get((head, second), ())
+                     if a + len(phrase) <= n_words and lows[a + 2:a + len(phrase)] == phrase[2:]]
+            found += [(phrase, "NNS") for phrase in _plural_phrases(pairs, lows, a)]
+            for phrase, tail_tag in found:
                 n = len(phrase)
                 written = _phrase_text(doc, words, a, n)
                 if written is None:
                     continue
-                cset = self._candidate_set(self._phrase_sets, (phrase, low, "NNS"), self._phrase_list, phrase, low, "NNS")
+                key = (phrase, low) if tail_tag is None else (phrase, low, tail_tag)
+                cset = self._candidate_set(self._phrase_sets, key, self._phrase_list, phrase, low, tail_tag)
                 if cset is not None:
                     out.append((a, a + n - 1, written, cset))
         return out

@@ -258,12 +258,7 @@ class NeuralLM:
         order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))  # similar lengths together
         for b0 in range(0, len(order), per_batch):
             part = order[b0:b0 + per_batch]
-            width = max(len(encoded[i]) for i in part)
-            ids = torch.zeros((len(part), width), dtype=torch.long)
-            mask = torch.zeros((len(part), width), dtype=torch.long)
-            for r, i in enumerate(part):
-                ids[r, :len(encoded[i])] = torch.tensor(encoded[i])
-                mask[r, :len(encoded[i])] = 1
+            ids, mask = self._padded([encoded[i] for i in part])
             with torch.inference_mode():
                 hidden = self.base(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).last_hidden_state
                 rows = [r for r, i in enumerate(part) for _ in range(len(encoded[i]) - 1)]
@@ -276,19 +271,23 @@ class NeuralLM:
                 out[i] = float(sums[r])
         return out
 
+    def _padded(self, rows: Sequence[Sequence[int]]):
+        """Token rows as one right-padded batch: (ids, attention mask)."""
+        torch = self.torch
+        ids = torch.zeros((len(rows), max(len(r) for r in rows)), dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for r, row in enumerate(rows):
+            ids[r, :len(row)] = torch.tensor(row)
+            mask[r, :len(row)] = 1
+        return ids, mask
+
     def _encode_offsets(self, sentence: str) -> tuple[list[int], list[tuple[int, int]]]:
         enc = self.tokenizer(sentence, add_special_tokens=False, return_offsets_mapping=True)
         return [self.bos] + list(enc.input_ids), [(0, 0)] + [tuple(o) for o in enc.offset_mapping]
 
     def _score_chunk(self, chunk, sentences, encoded, queries, results) -> None:
         torch = self.torch
-        width = max(len(encoded[i][0]) for i in chunk)
-        ids = torch.zeros((len(chunk), width), dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
-        for r, i in enumerate(chunk):
-            n = len(encoded[i][0])
-            ids[r, :n] = torch.tensor(encoded[i][0])
-            mask[r, :n] = 1
+        ids, mask = self._padded([encoded[i][0] for i in chunk])
         with torch.inference_mode():
             out = self.base(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), use_cache=True,
                             output_hidden_states=self.probe is not None)

@@ -12,8 +12,16 @@ For each (original, spun) pair observed in spun pages (TSV: original, spun, spin
     and clean (is the original, in the same place, flagged? how many flags per 1,000 clean words?
     is the clean window called spun?).
     One substitution per window is a hard case: no document-level density helps.
+(d) with ``--in-spun``: the same pairs inside whole spun pages, the case a user meets. Clean test
+    documents are spun by the simulator (mixed style, ``--rate``); then, outside the simulator's
+    edits, every occurrence of a real pair's original is replaced by its spun form (one spinner
+    family a page, as a real page has one spinner; where several pairs share an original they take
+    turns; at most two occurrences of an original a page, so that "in" and "said" do not make up
+    most implants). Each profile checks the page (is each real implant flagged? restored exactly?) and the
+    page without the real implants (is the original, in the same place, flagged?).
 
     python bench/real_subs.py [TSV] [--examples N] [--in-context --profiles fast,accurate]
+    python bench/real_subs.py --in-spun --pages-per-corpus 30 --profiles fast,accurate
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ import csv
 import re
 import sys
 from collections import defaultdict
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-context", action="store_true", help="also implant the pairs in clean text and check")
     ap.add_argument("--profiles", default="fast,accurate")
     ap.add_argument("--per-pair", type=int, default=2, help="occurrences implanted per pair")
+    ap.add_argument("--in-spun", action="store_true", help="also implant the pairs in whole spun pages and check")
+    ap.add_argument("--pages-per-corpus", type=int, default=30, help="--in-spun: pages a test corpus")
+    ap.add_argument("--rate", type=float, default=0.15, help="--in-spun: the simulator's share of content words")
     args = ap.parse_args(argv)
     pairs = load_pairs(Path(args.tsv))
     lx = default_lexicon()
@@ -100,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"- {r[4]!r} -> {r[5]!r} ({r[0]}, {r[1]})")
     if args.in_context:
         in_context(pairs, args.profiles.split(","), args.per_pair)
+    if args.in_spun:
+        in_spun(pairs, args.profiles.split(","), args.pages_per_corpus, args.rate, lx)
     return 0
 
 
@@ -198,6 +212,94 @@ def in_context(pairs: list[tuple[str, str, str]], profiles: list[str], per_pair:
             n, hit, exact, fp, flags, words, called = stats[fam]
             print(f"| {profile} | {fam} | {n} | {hit / n:.2f} | {exact / n:.2f} | {fp / n:.2f} | "
                   f"{1000 * flags / max(1, words):.1f} | {called / n:.2f} |", flush=True)
+
+
+@dataclass
+class SpunPage:
+    family: str
+    base: str  # the simulator's spinning alone
+    page: str  # ``base`` with every real implant
+    implants: list[tuple[str, str, tuple[int, int], tuple[int, int]]]  # original, spun, span in base, in page
+
+
+def _pattern(form: str) -> re.Pattern:
+    return re.compile(r"(?<![\w'-])" + re.escape(form) + r"(?![\w'-])")
+
+
+def spun_pages(pairs: list[tuple[str, str, str]], per_corpus: int, rate: float, lexicon) -> list[SpunPage]:
+    """Simulated spun pages of the test split carrying the real pairs of one spinner family each."""
+    by_family: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for orig, spun, fam in pairs:
+        by_family[fam][orig].append(spun)
+    families = sorted(by_family)
+    patterns = {fam: [(_pattern(o), o, spuns) for o, spuns in sorted(origs.items())]
+                for fam, origs in by_family.items()}
+    spinner = Spinner("mixed", rate, 0, lexicon=lexicon)
+    out = []
+    for corpus in ("bbc", "wiki", "brown"):
+        made = 0
+        for k, d in enumerate(load_documents(corpus, "test")):
+            if made >= per_corpus:
+                break
+            spinner.seed = zlib.crc32(f"{corpus}:{d.id}".encode())
+            st = spinner.spin(d.text)
+            taken = [(e.spun_start, e.spun_end) for e in st.edits]
+            for fam in families[k % len(families):] + families[:k % len(families)]:
+                found = []  # (start, end, original, spun)
+                turns: dict[str, int] = defaultdict(int)
+                for pat, orig, spuns in patterns[fam]:
+                    for m in pat.finditer(st.spun):
+                        if turns[orig] >= 2 or any(a < m.end() and m.start() < b for a, b in taken + [f[:2] for f in found]):
+                            continue
+                        found.append((m.start(), m.end(), orig, spuns[turns[orig] % len(spuns)]))
+                        turns[orig] += 1
+                if found:
+                    break
+            if not found:
+                continue
+            page, implants, last, shift = [], [], 0, 0
+            for a, b, orig, spun in sorted(found):
+                page.append(st.spun[last:a] + spun)
+                implants.append((orig, spun, (a, b), (a + shift, a + shift + len(spun))))
+                shift += len(spun) - (b - a)
+                last = b
+            page.append(st.spun[last:])
+            out.append(SpunPage(fam, st.spun, "".join(page), implants))
+            made += 1
+    return out
+
+
+def in_spun(pairs: list[tuple[str, str, str]], profiles: list[str], per_corpus: int, rate: float, lexicon) -> None:
+    from unspin.pipeline import default_pipeline
+
+    pages = spun_pages(pairs, per_corpus, rate, lexicon)
+    n_imp = sum(len(p.implants) for p in pages)
+    print(f"\nIn spun pages: {len(pages)} test documents spun at {rate:.0%} (mixed) carrying {n_imp} real "
+          f"implants of {len({(o, s) for p in pages for o, s, *_ in p.implants})} pairs\n")
+    header = ["profile", "spinner family", "pages", "implants", "flagged", "exact restoration",
+              "original flagged (without the implants)", "pages called spun"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for profile in profiles:
+        pipe = default_pipeline(profile)
+        stats: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+        for pg in pages:
+            rep = pipe.run(pg.page)
+            base = pipe.run(pg.base)
+            for fam in (pg.family, "ALL"):
+                st = stats[fam]
+                st[0] += 1
+                st[5] += rep.verdict == "spun"
+                for orig, spun, (b0, b1), (p0, p1) in pg.implants:
+                    hit = [sp for sp in rep.spans if sp.start < p1 and p0 < sp.end]
+                    st[1] += 1
+                    st[2] += bool(hit)
+                    st[3] += any(norm(sp.suggestion) == norm(orig) and (sp.start, sp.end) == (p0, p1) for sp in hit)
+                    st[4] += any(sp.start < b1 and b0 < sp.end for sp in base.spans)
+        for fam in sorted(k for k in stats if k != "ALL") + ["ALL"]:
+            n_pages, n, hit, exact, fp, called = stats[fam]
+            print(f"| {profile} | {fam} | {n_pages} | {n} | {hit / n:.2f} | {exact / n:.2f} | {fp / n:.2f} | "
+                  f"{called / n_pages:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

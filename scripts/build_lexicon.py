@@ -16,7 +16,10 @@ Output format, one line per *original* lemma (the word a spinner replaces)::
     original<TAB>synonym:flags|synonym:flags|...
 
 ``flags`` is a bit mask (see ``unspin.lexicon.lexicon.Relation``): 1 Moby, 2 WordNet (any sense),
-4 WordNet most frequent sense of the original, 8 spinner filler/expansion rule, 16 Roget.
+4 WordNet most frequent sense of the original, 8 spinner filler/expansion rule, 16 Roget,
+32 WordNet "similar to" between adjectives, kept only where the original is a function word
+(WordNet-driven spinners write "successful" for *in* and "connected" for *on*: "in" is WordNet's
+adjective "holding office", similar to "successful").
 The runtime indexes these edges in reverse (spun form -> candidate originals).
 """
 from __future__ import annotations
@@ -30,11 +33,14 @@ from collections import defaultdict
 
 from wordfreq import zipf_frequency
 
+from unspin.decide.detector import FUNCTION_WORDS
+
 MOBY = 1
 WN_ANY = 2
 WN_FIRST = 4
 FILLER = 8
 ROGET = 16
+WN_SIMILAR = 32
 
 WORD_RE = re.compile(r"^[a-z][a-z' -]*[a-z]$|^[a-z]$")
 
@@ -92,9 +98,10 @@ def read_moby(path: str) -> dict[str, set[str]]:
     return graph
 
 
-def read_wordnet(wn_dir: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Return (any-sense edges, first-sense edges) lemma -> synonyms."""
+def read_wordnet(wn_dir: str) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+    """Return (any-sense edges, first-sense edges, adjective similar-to edges) lemma -> related lemmas."""
     synsets: dict[tuple[str, str], list[str]] = {}
+    similar_to: list[tuple[str, str]] = []  # (adjective synset, synset it is similar to)
     for pos in ("noun", "verb", "adj", "adv"):
         with open(os.path.join(wn_dir, f"data.{pos}"), encoding="latin-1") as fh:
             for line in fh:
@@ -104,6 +111,9 @@ def read_wordnet(wn_dir: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]
                 offset, n = f[0], int(f[3], 16)
                 words = [re.sub(r"\(.*\)$", "", f[4 + 2 * i]).replace("_", " ").lower() for i in range(n)]
                 synsets[(pos, offset)] = words
+                if pos == "adj":
+                    k = 4 + 2 * n  # the pointer count, then (symbol, offset, pos, source/target) each
+                    similar_to += [(offset, f[k + 2 + 4 * j]) for j in range(int(f[k])) if f[k + 1 + 4 * j] == "&"]
     any_sense: dict[str, set[str]] = defaultdict(set)
     first_sense: dict[str, set[str]] = defaultdict(set)
     for pos in ("noun", "verb", "adj", "adv"):
@@ -121,7 +131,11 @@ def read_wordnet(wn_dir: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]
                             any_sense[lemma].add(w)
                             if rank == 0:
                                 first_sense[lemma].add(w)
-    return any_sense, first_sense
+    similar: dict[str, set[str]] = defaultdict(set)
+    for a, b in similar_to:
+        for w in synsets[("adj", a)]:
+            similar[w] |= {v for v in synsets[("adj", b)] if v != w and WORD_RE.match(v)}
+    return any_sense, first_sense, similar
 
 
 def read_roget() -> dict[str, set[str]]:
@@ -154,10 +168,15 @@ def phrase_zipf(phrase: str) -> float:
 
 def build(wn_dir: str, out: str, min_orig_zipf: float, min_spun_zipf: float, max_per_spun: int) -> None:
     moby = read_moby(moby_path())
-    wn_any, wn_first = read_wordnet(wn_dir)
+    wn_any, wn_first, wn_similar = read_wordnet(wn_dir)
+    # Similar-to links adjective clusters (tens of thousands of pairs); only those from a function
+    # word are kept: the detector proposes a function word as an original only where WordNet links
+    # it, and no other source links "in" to "successful".
+    wn_similar = {w: syns for w, syns in wn_similar.items() if w in FUNCTION_WORDS}
     roget = read_roget()
     edges: dict[tuple[str, str], int] = defaultdict(int)
-    for graph, flag in ((moby, MOBY), (wn_any, WN_ANY), (wn_first, WN_FIRST), (roget, ROGET)):
+    for graph, flag in ((moby, MOBY), (wn_any, WN_ANY), (wn_first, WN_FIRST), (roget, ROGET),
+                        (wn_similar, WN_SIMILAR)):
         for orig, syns in graph.items():
             for s in syns:
                 edges[(orig, s)] |= flag
@@ -178,12 +197,15 @@ def build(wn_dir: str, out: str, min_orig_zipf: float, min_spun_zipf: float, max
 
     by_spun: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for (orig, s), flag in edges.items():
-        if flag & FILLER or (zf(orig) >= min_orig_zipf and zf(s) >= min_spun_zipf):
+        # A function word's WordNet links are kept however rare the spun form: they are what
+        # WordNet-driven spinners write ("astatine" for at, Zipf 1.5), and no other source has them.
+        wn_function = flag & (WN_ANY | WN_SIMILAR) and orig in FUNCTION_WORDS
+        if flag & FILLER or (zf(orig) >= min_orig_zipf and (zf(s) >= min_spun_zipf or wn_function)):
             by_spun[s].append((orig, flag))
     kept: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for s, origs in by_spun.items():
         # Prefer originals linked by stronger relations, then the commoner word (wire copy is plain).
-        origs.sort(key=lambda of: (-(of[1] & FILLER), -(of[1] & WN_FIRST), -(of[1] & WN_ANY), -zf(of[0])))
+        origs.sort(key=lambda of: (-(of[1] & FILLER), -(of[1] & WN_FIRST), -(of[1] & WN_ANY), -zf(of[0]), of[0]))
         for orig, flag in origs[:max_per_spun]:
             kept[orig].append((s, flag))
     os.makedirs(os.path.dirname(out), exist_ok=True)

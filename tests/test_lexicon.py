@@ -116,3 +116,12 @@ def test_cached_copies_are_named_by_the_code_that_builds_them():
 
     assert code_stamp(Lexicon.__init__) == code_stamp(Lexicon.__init__) != code_stamp(other_init)
     assert code_stamp(len) == "0"  # no source: the file's stamp alone names the copy
+
+
+def test_wordnet_similar_to_links_only_function_words(lx):
+    # WordNet-driven spinners write "successful" for *in* ("in" is WordNet's adjective "holding
+    # office", similar to "successful") and "connected" for *on*; no synonym source links them.
+    assert any(o == "in" and r & Relation.WN_SIMILAR for o, r in lx.originals("successful"))
+    assert any(o == "on" and r & Relation.WN_SIMILAR for o, r in lx.originals("connected"))
+    # Adjective clusters are not added wholesale: "mild" is similar to "moderate" in WordNet too.
+    assert not any(r & Relation.WN_SIMILAR for _, r in lx.originals("moderate"))

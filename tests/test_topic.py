@@ -78,6 +78,13 @@ def test_said_is_a_candidate_original_but_never_a_site():
     assert "stated" in written and "said" not in written
 
 
+def test_a_function_word_is_an_original_only_where_wordnet_links_it():
+    det = Detector(passes=1)
+    assert "in" in {c.text for c in det._word_candidates("successful")}  # WordNet similar-to
+    assert "in" in {c.text for c in det.lexicon.candidates("within")}  # Moby alone links them...
+    assert "in" not in {c.text for c in det._word_candidates("within")}  # ...which is not enough
+
+
 def test_a_long_candidate_list_keeps_its_most_frequent_words():
     det = Detector(passes=1, max_candidates=20)
     full = [c.text for c in det.lexicon.candidates("expected")]

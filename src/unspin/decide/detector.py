@@ -389,11 +389,11 @@ class Detector:
     def _word_candidates(self, text: str) -> list:
         """Candidate originals of a single written word, at most ``max_candidates``."""
         # A content word's original is a content word, unless WordNet links them in some sense
-        # (WordNet-driven spinners do write "astatine" for "at").
+        # (WordNet-driven spinners do write "astatine" for "at", "successful" for "in").
         # Nor is another form of the written word ("ocean" for oceans, which Moby lists together).
         low = text.lower()
         cands = [c for c in self.lexicon.candidates(text)
-                 if (c.text not in FUNCTION_WORDS or c.bits & _WN_ANY) and (" " in c.text or not same_word(c.text, low))]
+                 if (c.text not in FUNCTION_WORDS or c.bits & _WN_LINKED) and (" " in c.text or not same_word(c.text, low))]
         if len(cands) > self.max_candidates:
             # The most frequent candidates are kept (the order among them is the lexicon's): an
             # original is a word of the source text, which favours common words.
@@ -498,7 +498,7 @@ class Detector:
             _clip_array(gain - (uni_c - uni_w), 25.0),  # context_gain
             zw,  # zipf_written
             np.array([zipf(c.texts[k]) for c, k in zip(csets, k_list)]) - zw,  # zipf_delta
-            (rel & _WN_FIRST) != 0, (rel & _WN_ANY) != 0, (rel & _MOBY) != 0, (rel & _FILLER) != 0,
+            (rel & _WN_FIRST) != 0, (rel & _WN_LINKED) != 0, (rel & _MOBY) != 0, (rel & _FILLER) != 0,
             np.array([c.log_candidates for c in csets]),
             np.array([r[1] > r[0] for r in raws]),  # is_phrase
             _clip_array(-base / (n_words + n_right), 25.0),  # written_surprise
@@ -531,8 +531,10 @@ class Detector:
 
 
 _UNSEEN = object()  # a memo key not computed yet (None is a computed "no candidates")
-_WN_ANY, _WN_FIRST, _MOBY, _FILLER = (int(Relation.WN_ANY), int(Relation.WN_FIRST), int(Relation.MOBY),
-                                      int(Relation.FILLER))
+_WN_FIRST, _MOBY, _FILLER = int(Relation.WN_FIRST), int(Relation.MOBY), int(Relation.FILLER)
+# Linked by WordNet in any way: a shared synset, or (from a function word) adjective similarity. The
+# decision models' ``rel_wn_any`` feature reads this, as does the rule for function-word originals.
+_WN_LINKED = int(Relation.WN_ANY | Relation.WN_SIMILAR)
 
 
 # What scoring needs of one wording, candidate or written, as (form, ids, topic row, unigram, oov):
@@ -777,7 +779,8 @@ def _match_case(suggestion: str, written: str) -> str:
 
 def _relation_name(rel: Relation) -> str:
     names = [n for n, bit in (("wordnet-sense", Relation.WN_FIRST), ("wordnet", Relation.WN_ANY),
-                              ("moby", Relation.MOBY), ("filler", Relation.FILLER)) if rel & bit]
+                              ("wordnet-similar", Relation.WN_SIMILAR), ("moby", Relation.MOBY),
+                              ("filler", Relation.FILLER)) if rel & bit]
     return "+".join(names)
 
 

@@ -28,6 +28,7 @@ class Relation(IntFlag):
     WN_FIRST = 4  # share the original's most frequent WordNet sense (sense-preserving)
     FILLER = 8  # spinner insertion or expansion rule ("has actually", "in between")
     ROGET = 16  # same group in Roget's Thesaurus (1911)
+    WN_SIMILAR = 32  # WordNet adjective "similar to", from a function word ("in" -> "successful")
 
 
 class Candidate(NamedTuple):

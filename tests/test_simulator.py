@@ -45,7 +45,7 @@ def test_alignment_exact(lx, style, rate):
         assert r.spun == TEXT and not r.edits
     if rate == 1.0 and style != "numbers":
         assert len(r.edits) >= 5
-    assert all(e.kind in ("sense", "nosense", "phrase", "numbers") for e in r.edits)
+    assert all(e.kind in ("sense", "nosense", "phrase", "numbers", "wordnet") for e in r.edits)
     if style != "mixed":
         assert {e.kind for e in r.edits} <= {style}
 
@@ -97,6 +97,22 @@ def test_styles_examples(lx):
     se = Spinner("sense", 1.0, 0, lexicon=lx)
     assert "encountered" in [f for f, _ in se.options("met")["sense"]]
     assert "satisfied" not in [f for f, _ in se.options("met").get("sense", [])]
+
+
+def test_wordnet_style_spins_function_words_through_wordnet(lx):
+    wn = Spinner("wordnet", 1.0, 0, lexicon=lx)
+
+    def forms(word):
+        return {f for f, _ in wn.options(word).get("wordnet", [])}
+
+    assert "astatine" in forms("at") and "helium" in forms("he")  # however rare
+    assert "successful" in forms("in") and "connected" in forms("on")  # adjective similarity
+    assert "satisfied" in forms("met")
+    assert "bought" not in forms("ordered")  # Moby's link, not WordNet's
+    assert not wn.options("a")  # single letters are left alone
+    r = wn.spin(TEXT)
+    check_alignment(r)
+    assert {e.original for e in r.edits} & {"at", "he", "on", "in", "as"}
 
 
 def test_capitalisation_kept(lx):

@@ -14,12 +14,16 @@ Styles (what a token may become):
   join -> sign up with) and multi-word synonyms, except compounds that hold the word itself
   (group -> mathematical group), which real spinners rarely write;
 - ``numbers``: number words to digits (two -> 2, second -> 2nd);
+- ``wordnet``: what WordNet-driven spinners (the tools behind "tortured phrases") write: a WordNet
+  synonym of any sense, of any word, function words included, also through adjective similarity
+  (at -> astatine, in -> successful, on -> connected, as -> arsenic), however rare; single
+  letters ("a" -> "ampere") are left alone;
 - ``mixed``: nosense + phrase + numbers (the realistic default).
 
 ``rate`` is the fraction of *eligible* tokens substituted: unprotected word tokens (per the
 tokenizer: not names, numbers, dates, identifiers; optionally not inside quotation marks) that are
-not stopwords (except stopwords that have a phrase filler or a number form in the style) and for
-which the style has at least one substitute. Exactly ``round(rate * eligible)`` tokens are changed.
+not stopwords (except stopwords that have a phrase filler or a number form in the style, and any
+word in the wordnet style) and for which the style has at least one substitute. Exactly ``round(rate * eligible)`` tokens are changed.
 """
 from __future__ import annotations
 
@@ -35,7 +39,8 @@ from unspin.lexicon.lexicon import UPOS
 from unspin.lexicon.numbers import NUMBER_WORDS
 from unspin.tokenize import tokenize
 
-STYLES = ("sense", "nosense", "phrase", "numbers", "mixed")
+STYLES = ("sense", "nosense", "phrase", "numbers", "wordnet", "mixed")
+_WORDNET = Relation.WN_ANY | Relation.WN_FIRST | Relation.WN_SIMILAR
 
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are aren't as at be because been before being
@@ -65,7 +70,7 @@ class Edit:
     spun_end: int
     original: str
     replacement: str
-    kind: str  # "sense", "nosense", "phrase", "numbers"
+    kind: str  # "sense", "nosense", "phrase", "numbers", "wordnet"
 
 
 @dataclass(slots=True)
@@ -224,6 +229,9 @@ class Spinner:
                         z = _zipf(form)
                         if z >= 3.0:
                             opts.append((form, z - 2.5))
+            elif kind == "wordnet" and len(low) > 1:
+                opts += [(form, 1.0) for form, rel, _ in self._lexical_options(low)
+                         if rel & _WORDNET and " " not in form and "-" not in form]
             elif kind == "phrase":
                 for form, rel, _ in self._lexical_options(low):
                     if rel & Relation.FILLER:
@@ -285,7 +293,7 @@ class Spinner:
         # Kind first (numbers and fillers are what a spinner rewrites when it can; other phrases are
         # rarer than single-word swaps), then form.
         kinds = sorted(opts)
-        kw = {"numbers": 3.0, "phrase": 1.0, "nosense": 3.0, "sense": 1.0}
+        kw = {"numbers": 3.0, "phrase": 1.0, "nosense": 3.0, "sense": 1.0, "wordnet": 1.0}
         if "phrase" in opts and any(w >= 5.0 for _, w in opts["phrase"]):
             kw = dict(kw, phrase=3.0)
         kind = rng.choices(kinds, weights=[kw[k] for k in kinds])[0]

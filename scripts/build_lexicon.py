@@ -34,13 +34,10 @@ from collections import defaultdict
 from wordfreq import zipf_frequency
 
 from unspin.decide.detector import FUNCTION_WORDS
+from unspin.lexicon import Relation
 
-MOBY = 1
-WN_ANY = 2
-WN_FIRST = 4
-FILLER = 8
-ROGET = 16
-WN_SIMILAR = 32
+MOBY, WN_ANY, WN_FIRST, FILLER, ROGET, WN_SIMILAR = (int(r) for r in (
+    Relation.MOBY, Relation.WN_ANY, Relation.WN_FIRST, Relation.FILLER, Relation.ROGET, Relation.WN_SIMILAR))
 
 WORD_RE = re.compile(r"^[a-z][a-z' -]*[a-z]$|^[a-z]$")
 

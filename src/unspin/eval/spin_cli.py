@@ -18,7 +18,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "--gold writes the exact alignment (edits with offsets) as JSON.")
     p.add_argument("path", metavar="PATH", help="text file to spin, or - for standard input")
     p.add_argument("--style", choices=STYLES, default="mixed",
-                   help="sense, nosense, phrase, numbers or mixed (default: mixed)")
+                   help=f"{', '.join(STYLES)} (default: mixed)")
     p.add_argument("--rate", type=float, default=0.3,
                    help="fraction of eligible words to substitute, 0-1 (default: 0.3)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")

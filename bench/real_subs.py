@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return f"{100 * n / d:.0f}% ({n})" if d else "-"
 
     header = ["spinner family", "pairs", "n", "lexicon covers", "detector's sites cover", *STYLES]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
+    print_header(header)
     fams = sorted({r[0] for r in rows}) + ["ALL"]
     for fam in fams:
         for kind in ("word", "phrase", "all"):
@@ -140,6 +139,19 @@ def detector_covers(original: str, spun: str) -> bool:
     differ = [k for k in range(len(o_words)) if o_words[k] != s_words[k]]
     return bool(differ) and all(any(s.first == s.last == words[k] and proposes(s, o_words[k]) for s in sites)
                                 for k in differ)
+
+
+def print_header(header: list[str]) -> None:
+    """A markdown table's header row and rule."""
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+
+
+def found(report, span: tuple[int, int], original: str = "") -> tuple[bool, bool]:
+    """Whether a span of ``report`` overlaps ``span``, and whether one covers exactly it and
+    suggests ``original``."""
+    hit = [sp for sp in report.spans if sp.start < span[1] and span[0] < sp.end]
+    return bool(hit), any((sp.start, sp.end) == span and norm(sp.suggestion) == norm(original) for sp in hit)
 
 
 @dataclass
@@ -187,22 +199,19 @@ def in_context(pairs: list[tuple[str, str, str]], profiles: list[str], per_pair:
           f"(of {len(pairs)}; the others never occur in the clean test documents)\n")
     header = ["profile", "spinner family", "n", "flagged", "exact restoration", "original flagged (clean)",
               "flags per 1,000 clean words", "clean windows called spun"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
+    print_header(header)
     for profile in profiles:
         pipe = default_pipeline(profile)
         stats: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0])
         for im in implants:
             spun_rep = pipe.run(im.spun_text)
-            hit = [sp for sp in spun_rep.spans if sp.start < im.spun_span[1] and im.spun_span[0] < sp.end]
-            exact = any(norm(sp.suggestion) == norm(im.original) and
-                        (sp.start, sp.end) == im.spun_span for sp in hit)
+            hit, exact = found(spun_rep, im.spun_span, im.original)
             clean_rep = pipe.run(im.clean)
-            fp = any(sp.start < im.clean_span[1] and im.clean_span[0] < sp.end for sp in clean_rep.spans)
+            fp = found(clean_rep, im.clean_span)[0]
             for fam in (im.family, "ALL"):
                 st = stats[fam]
                 st[0] += 1
-                st[1] += bool(hit)
+                st[1] += hit
                 st[2] += exact
                 st[3] += fp
                 st[4] += len(clean_rep.spans)
@@ -278,8 +287,7 @@ def in_spun(pairs: list[tuple[str, str, str]], profiles: list[str], per_corpus: 
           f"implants of {len({(o, s) for p in pages for o, s, *_ in p.implants})} pairs\n")
     header = ["profile", "spinner family", "pages", "implants", "flagged", "exact restoration",
               "original flagged (without the implants)", "pages called spun"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
+    print_header(header)
     for profile in profiles:
         pipe = default_pipeline(profile)
         stats: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
@@ -290,12 +298,12 @@ def in_spun(pairs: list[tuple[str, str, str]], profiles: list[str], per_corpus: 
                 st = stats[fam]
                 st[0] += 1
                 st[5] += rep.verdict == "spun"
-                for orig, spun, (b0, b1), (p0, p1) in pg.implants:
-                    hit = [sp for sp in rep.spans if sp.start < p1 and p0 < sp.end]
+                for orig, _, in_base, in_page in pg.implants:
+                    hit, exact = found(rep, in_page, orig)
                     st[1] += 1
-                    st[2] += bool(hit)
-                    st[3] += any(norm(sp.suggestion) == norm(orig) and (sp.start, sp.end) == (p0, p1) for sp in hit)
-                    st[4] += any(sp.start < b1 and b0 < sp.end for sp in base.spans)
+                    st[2] += hit
+                    st[3] += exact
+                    st[4] += found(base, in_base)[0]
         for fam in sorted(k for k in stats if k != "ALL") + ["ALL"]:
             n_pages, n, hit, exact, fp, called = stats[fam]
             print(f"| {profile} | {fam} | {n_pages} | {n} | {hit / n:.2f} | {exact / n:.2f} | {fp / n:.2f} | "

@@ -34,7 +34,7 @@ from collections import defaultdict
 from wordfreq import zipf_frequency
 
 from unspin.decide.detector import FUNCTION_WORDS
-from unspin.lexicon import Relation
+from unspin.lexicon import WORDNET_LINK, Relation
 
 MOBY, WN_ANY, WN_FIRST, FILLER, ROGET, WN_SIMILAR = (int(r) for r in (
     Relation.MOBY, Relation.WN_ANY, Relation.WN_FIRST, Relation.FILLER, Relation.ROGET, Relation.WN_SIMILAR))
@@ -196,7 +196,7 @@ def build(wn_dir: str, out: str, min_orig_zipf: float, min_spun_zipf: float, max
     for (orig, s), flag in edges.items():
         # A function word's WordNet links are kept however rare the spun form: they are what
         # WordNet-driven spinners write ("astatine" for at, Zipf 1.5), and no other source has them.
-        wn_function = flag & (WN_ANY | WN_SIMILAR) and orig in FUNCTION_WORDS
+        wn_function = flag & WORDNET_LINK and orig in FUNCTION_WORDS
         if flag & FILLER or (zf(orig) >= min_orig_zipf and (zf(s) >= min_spun_zipf or wn_function)):
             by_spun[s].append((orig, flag))
     kept: dict[str, list[tuple[str, int]]] = defaultdict(list)

@@ -27,7 +27,8 @@ from unspin.decide.numbers import NumberWords
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, TopicModel, default_ngram_lm, default_topic_model, zipf
 from unspin.evidence.ngram import OOV_LOGPROB
-from unspin.lexicon import Lexicon, Relation, default_lexicon, holds_word, lemma_and_tags, relation_of, same_word
+from unspin.lexicon import (WORDNET_LINK, Lexicon, Relation, default_lexicon, holds_word, lemma_and_tags, relation_of,
+                            same_word)
 from unspin.lexicon.lexicon import default_lexicon_path
 from unspin.tokenize import sentences
 
@@ -532,9 +533,9 @@ class Detector:
 
 _UNSEEN = object()  # a memo key not computed yet (None is a computed "no candidates")
 _WN_FIRST, _MOBY, _FILLER = int(Relation.WN_FIRST), int(Relation.MOBY), int(Relation.FILLER)
-# Linked by WordNet in any way: a shared synset, or (from a function word) adjective similarity. The
-# decision models' ``rel_wn_any`` feature reads this, as does the rule for function-word originals.
-_WN_LINKED = int(Relation.WN_ANY | Relation.WN_SIMILAR)
+# The decision models' ``rel_wn_any`` feature reads any WordNet link, as does the rule for
+# function-word originals.
+_WN_LINKED = int(WORDNET_LINK)
 
 
 # What scoring needs of one wording, candidate or written, as (form, ids, topic row, unigram, oov):

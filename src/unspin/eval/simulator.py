@@ -34,13 +34,12 @@ from functools import lru_cache
 
 from lemminflect import getAllLemmas
 
-from unspin.lexicon import Relation, default_lexicon, holds_word, inflect, lemma_and_tags, same_word
+from unspin.lexicon import WORDNET_LINK, Relation, default_lexicon, holds_word, inflect, lemma_and_tags, same_word
 from unspin.lexicon.lexicon import UPOS
 from unspin.lexicon.numbers import NUMBER_WORDS
 from unspin.tokenize import tokenize
 
 STYLES = ("sense", "nosense", "phrase", "numbers", "wordnet", "mixed")
-_WORDNET = Relation.WN_ANY | Relation.WN_FIRST | Relation.WN_SIMILAR
 
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are aren't as at be because been before being
@@ -231,7 +230,7 @@ class Spinner:
                             opts.append((form, z - 2.5))
             elif kind == "wordnet" and len(low) > 1:
                 opts += [(form, 1.0) for form, rel, _ in self._lexical_options(low)
-                         if rel & _WORDNET and " " not in form and "-" not in form]
+                         if rel & WORDNET_LINK and " " not in form and "-" not in form]
             elif kind == "phrase":
                 for form, rel, _ in self._lexical_options(low):
                     if rel & Relation.FILLER:

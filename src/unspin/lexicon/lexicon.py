@@ -31,6 +31,10 @@ class Relation(IntFlag):
     WN_SIMILAR = 32  # WordNet adjective "similar to", from a function word ("in" -> "successful")
 
 
+# Linked by WordNet in any way: a shared synset, or (from a function word) adjective similarity.
+WORDNET_LINK = Relation.WN_ANY | Relation.WN_SIMILAR
+
+
 class Candidate(NamedTuple):
     """A candidate original for a spun form, already inflected like the spun form.
 
@@ -305,5 +309,5 @@ def lexicon_digest(path: str) -> str:
         return hashlib.sha256(fh.read()).hexdigest()
 
 
-__all__ = ["Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",
+__all__ = ["WORDNET_LINK", "Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",
            "lemmas_of", "relation_of", "same_word"]

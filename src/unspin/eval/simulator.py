@@ -23,7 +23,8 @@ Styles (what a token may become):
 ``rate`` is the fraction of *eligible* tokens substituted: unprotected word tokens (per the
 tokenizer: not names, numbers, dates, identifiers; optionally not inside quotation marks) that are
 not stopwords (except stopwords that have a phrase filler or a number form in the style, and any
-word in the wordnet style) and for which the style has at least one substitute. Exactly ``round(rate * eligible)`` tokens are changed.
+word in the wordnet style) and for which the style has at least one substitute. Exactly
+``round(rate * eligible)`` tokens are changed.
 """
 from __future__ import annotations
 

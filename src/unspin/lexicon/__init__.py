@@ -2,5 +2,5 @@
 from unspin.lexicon.lexicon import (WORDNET_LINK, Candidate, Lexicon, Relation, default_lexicon, holds_word, inflect,
                                     lemma_and_tags, lemmas_of, relation_of, same_word)
 
-__all__ = ["WORDNET_LINK", "Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",
-           "lemmas_of", "relation_of", "same_word"]
+__all__ = ["WORDNET_LINK", "Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect",
+           "lemma_and_tags", "lemmas_of", "relation_of", "same_word"]

@@ -309,5 +309,5 @@ def lexicon_digest(path: str) -> str:
         return hashlib.sha256(fh.read()).hexdigest()
 
 
-__all__ = ["WORDNET_LINK", "Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect", "lemma_and_tags",
-           "lemmas_of", "relation_of", "same_word"]
+__all__ = ["WORDNET_LINK", "Candidate", "Lexicon", "Relation", "default_lexicon", "holds_word", "inflect",
+           "lemma_and_tags", "lemmas_of", "relation_of", "same_word"]

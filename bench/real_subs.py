@@ -17,8 +17,8 @@ For each (original, spun) pair observed in spun pages (TSV: original, spun, spin
     edits, every occurrence of a real pair's original is replaced by its spun form (one spinner
     family a page, as a real page has one spinner; where several pairs share an original they take
     turns; at most two occurrences of an original a page, so that "in" and "said" do not make up
-    most implants). Each profile checks the page (is each real implant flagged? restored exactly?) and the
-    page without the real implants (is the original, in the same place, flagged?).
+    most implants). Each profile checks the page (is each real implant flagged? restored exactly?)
+    and the page without the real implants (is the original, in the same place, flagged?).
 
     python bench/real_subs.py [TSV] [--examples N] [--in-context --profiles fast,accurate]
     python bench/real_subs.py --in-spun --pages-per-corpus 30 --profiles fast,accurate
@@ -170,7 +170,7 @@ def windows(per_pair: int, pairs: list[tuple[str, str, str]]) -> list[Implant]:
     docs = [d.text for c in ("bbc", "wiki", "brown") for d in load_documents(c, "test")]
     out = []
     for orig, spun, fam in pairs:
-        pattern = re.compile(r"(?<![\w'-])" + re.escape(orig) + r"(?![\w'-])")
+        pattern = _pattern(orig)
         found = 0
         for text in docs:
             m = pattern.search(text)
@@ -254,20 +254,21 @@ def spun_pages(pairs: list[tuple[str, str, str]], per_corpus: int, rate: float, 
             st = spinner.spin(d.text)
             taken = [(e.spun_start, e.spun_end) for e in st.edits]
             for fam in families[k % len(families):] + families[:k % len(families)]:
-                found = []  # (start, end, original, spun)
+                matches = []  # (start, end, original, spun)
                 turns: dict[str, int] = defaultdict(int)
                 for pat, orig, spuns in patterns[fam]:
                     for m in pat.finditer(st.spun):
-                        if turns[orig] >= 2 or any(a < m.end() and m.start() < b for a, b in taken + [f[:2] for f in found]):
+                        used = taken + [f[:2] for f in matches]
+                        if turns[orig] >= 2 or any(a < m.end() and m.start() < b for a, b in used):
                             continue
-                        found.append((m.start(), m.end(), orig, spuns[turns[orig] % len(spuns)]))
+                        matches.append((m.start(), m.end(), orig, spuns[turns[orig] % len(spuns)]))
                         turns[orig] += 1
-                if found:
+                if matches:
                     break
-            if not found:
+            if not matches:
                 continue
             page, implants, last, shift = [], [], 0, 0
-            for a, b, orig, spun in sorted(found):
+            for a, b, orig, spun in sorted(matches):
                 page.append(st.spun[last:a] + spun)
                 implants.append((orig, spun, (a, b), (a + shift, a + shift + len(spun))))
                 shift += len(spun) - (b - a)
@@ -294,16 +295,18 @@ def in_spun(pairs: list[tuple[str, str, str]], profiles: list[str], per_corpus: 
         for pg in pages:
             rep = pipe.run(pg.page)
             base = pipe.run(pg.base)
+            # per implant: flagged, restored exactly, its original flagged in the page without implants
+            outcomes = [(*found(rep, in_page, orig), found(base, in_base)[0])
+                        for orig, _, in_base, in_page in pg.implants]
             for fam in (pg.family, "ALL"):
                 st = stats[fam]
                 st[0] += 1
                 st[5] += rep.verdict == "spun"
-                for orig, _, in_base, in_page in pg.implants:
-                    hit, exact = found(rep, in_page, orig)
+                for hit, exact, fp in outcomes:
                     st[1] += 1
                     st[2] += hit
                     st[3] += exact
-                    st[4] += found(base, in_base)[0]
+                    st[4] += fp
         for fam in sorted(k for k in stats if k != "ALL") + ["ALL"]:
             n_pages, n, hit, exact, fp, called = stats[fam]
             print(f"| {profile} | {fam} | {n_pages} | {n} | {hit / n:.2f} | {exact / n:.2f} | {fp / n:.2f} | "

@@ -29,7 +29,7 @@ import numpy as np
 from unspin.decide import DOC_FEATURES, FEATURES, DecisionModel, Detector, doc_features
 from unspin.decide.mlp import SiteMLP
 from unspin.eval.corpora import Document, load_documents
-from unspin.eval.simulator import Spinner
+from unspin.eval.simulator import STYLES as SIMULATOR_STYLES, Spinner
 from unspin.tokenize import sentences, tokenize
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "src", "unspin", "decide", "data", "decision.json")
@@ -137,13 +137,15 @@ class Drawn:
         return sp.spun, sp.gold_spans()
 
 
-def draw(docs: list[tuple[str, Document]], seed: int, spun_share: float) -> list[Drawn]:
-    """Which documents are spun, and how: a seeded draw of a style and a rate for ``spun_share`` of them."""
+def draw(docs: list[tuple[str, Document]], seed: int, spun_share: float,
+         styles: Sequence[str] = STYLES) -> list[Drawn]:
+    """Which documents are spun, and how: a seeded draw of a style (from ``styles``, where a style
+    listed twice is drawn twice as often) and a rate for ``spun_share`` of them."""
     rng = random.Random(seed)
     out = []
     for i, (corpus, d) in enumerate(docs):
         spin = rng.random() < spun_share
-        style, rate = (rng.choice(STYLES), rng.choice(RATES)) if spin else ("clean", 0.0)
+        style, rate = (rng.choice(styles), rng.choice(RATES)) if spin else ("clean", 0.0)
         out.append(Drawn(f"{seed}-{i}", corpus, style, rate, d.text, seed * 100_000 + i))
     return out
 
@@ -158,13 +160,14 @@ def site_labels(doc, sites: Sequence, gold: Sequence[tuple[int, int]]) -> list[f
 
 
 def collect(det: Detector, docs: list[tuple[str, Document]], seed: int, spun_share: float,
-            cache: str | None = None) -> list[dict]:
+            cache: str | None = None, styles: Sequence[str] = STYLES) -> list[dict]:
     """Per document: ``{"key", "corpus", "spun", "n_words", "sites": [{"f": features, "label"}]}``
     for a clean or a spun version of each document (``draw``).
 
     With ``cache`` (a JSONL file), documents already computed are read back and new ones appended as
     they finish: model variants then retrain in seconds and an interrupted run resumes. The cache
     is only valid for the detector that wrote it: delete it after changing candidates or evidence.
+    A cached document drawn in another style or rate (other ``styles``) is computed again.
     """
     done: dict[str, dict] = {}
     if cache and os.path.exists(cache):
@@ -176,9 +179,10 @@ def collect(det: Detector, docs: list[tuple[str, Document]], seed: int, spun_sha
     out = []
     sink = open(cache, "a", encoding="utf-8") if cache else None
     try:
-        for d in draw(docs, seed, spun_share):
-            if d.key in done:
-                out.append(done[d.key])
+        for d in draw(docs, seed, spun_share, styles):
+            cached = done.get(d.key)
+            if cached is not None and cached.get("style") == d.style and cached.get("rate") == d.rate:
+                out.append(cached)
                 continue
             text, gold = d.spun()
             doc = tokenize(text)
@@ -307,9 +311,20 @@ def main() -> None:
     ap.add_argument("--shuffled", action="store_true",
                     help="draw each corpus's documents in a seeded random order, not the first ones by id "
                          "(which are one BBC category and one Brown genre)")
+    ap.add_argument("--train-styles", default=",".join(STYLES),
+                    help="simulator styles the training documents are spun in, drawn evenly (list one twice to "
+                         "draw it twice as often); dev keeps the default mix, so thresholds are chosen for it "
+                         f"(default: {','.join(STYLES)})")
+    ap.add_argument("--style-weight", action="append", default=[], metavar="STYLE=W",
+                    help="the training documents of STYLE count W times in the site model's loss (default 1)")
     ap.add_argument("--cache", default=None, help="folder for computed site features (reused; see collect)")
     ap.add_argument("--out", default=None, help="default: the shipped file of the profile")
     a = ap.parse_args()
+    train_styles = tuple(a.train_styles.split(","))
+    style_weight = {k: float(v) for k, v in (w.split("=", 1) for w in a.style_weight)}
+    unknown = sorted(set(train_styles) - set(SIMULATOR_STYLES) | set(style_weight) - set(train_styles))
+    if unknown:
+        ap.error(f"unknown or undrawn style(s): {', '.join(unknown)}")
 
     t0 = time.time()
     # The fast model: 1,000 documents a corpus and 32 hidden units instead of 300 and 16 raised dev
@@ -341,14 +356,16 @@ def main() -> None:
         return os.path.join(a.cache, f"{a.profile}-{split}-{n}{'-shuffled' if a.shuffled else ''}.jsonl")
 
     train = collect(det, round_robin("train", a.per_corpus, a.shuffled), seed=1, spun_share=0.75,
-                    cache=cache("train", a.per_corpus))
+                    cache=cache("train", a.per_corpus), styles=train_styles)
     X, y = site_matrix(train, features)
+    weights = np.repeat([style_weight.get(d["style"], 1.0) for d in train], [len(d["sites"]) for d in train])
     print(f"train: {len(train)} docs, {len(y)} sites, {int(y.sum())} spun ({time.time() - t0:.0f}s)", file=sys.stderr)
     if a.site_model == "mlp":
-        mlp = SiteMLP.fit(X, y, features, hidden=a.hidden, epochs=a.epochs)
+        mlp = SiteMLP.fit(X, y, features, hidden=a.hidden, epochs=a.epochs,
+                          weights=weights if style_weight else None)
         model = DecisionModel({}, 0.0, {k: 0.0 for k in DOC_FEATURES}, 0.0, site_mlp=mlp)
     else:
-        coef, intercept = fit_logistic(X, y)
+        coef, intercept = fit_logistic(X, y, weights=weights if style_weight else None)
         model = DecisionModel(dict(zip(features, map(float, coef))), intercept, {k: 0.0 for k in DOC_FEATURES}, 0.0)
 
     # The document model and the thresholds on dev, with the trained site model. Half clean, half
@@ -418,6 +435,9 @@ def main() -> None:
         model.meta["neural_model"] = lm_name
     if a.f1_tolerance:
         model.meta["f1_tolerance"] = a.f1_tolerance
+    if train_styles != STYLES or style_weight:
+        model.meta["train_styles"] = list(train_styles)
+        model.meta["style_weight"] = style_weight
     model.save(os.path.normpath(out))
     print(f"wrote {out} in {time.time() - t0:.0f}s", file=sys.stderr)
 

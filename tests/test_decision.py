@@ -24,6 +24,19 @@ def test_mlp_learns_an_interaction_a_linear_model_cannot():
     assert ((p > 0) & (p < 1)).all()
 
 
+def test_mlp_row_weights_decide_between_conflicting_rows():
+    # The same inputs labelled both ways: the rows with the larger weight win, and equal weights
+    # train exactly the unweighted model.
+    X, _ = xor_data(200)
+    Xd, yd = np.vstack([X, X]), np.r_[np.ones(200), np.zeros(200)]
+    for heavy, side in ((1, lambda p: p > 0.7), (0, lambda p: p < 0.3)):
+        w = np.where(yd == heavy, 4.0, 1.0)
+        assert side(SiteMLP.fit(Xd, yd, ("a", "b"), hidden=4, epochs=200, weights=w).predict(X)).all()
+    plain = SiteMLP.fit(Xd, yd, ("a", "b"), hidden=4, epochs=50)
+    even = SiteMLP.fit(Xd, yd, ("a", "b"), hidden=4, epochs=50, weights=np.full(400, 3.0))
+    assert np.allclose(plain.predict(X), even.predict(X))
+
+
 def test_model_round_trip_keeps_probabilities_and_thresholds(tmp_path):
     X, y = xor_data(200)
     mlp = SiteMLP.fit(X, y, ("a", "b"), hidden=4, epochs=50)

@@ -33,12 +33,14 @@ class SiteMLP:
 
     @classmethod
     def fit(cls, X: np.ndarray, y: np.ndarray, features: Sequence[str], hidden: int = 16, l2: float = 1e-3,
-            epochs: int = 600, lr: float = 0.02, seed: int = 0) -> "SiteMLP":
-        """Full-batch Adam on log loss with L2 on the weights; deterministic for a seed."""
+            epochs: int = 600, lr: float = 0.02, seed: int = 0, weights: np.ndarray | None = None) -> "SiteMLP":
+        """Full-batch Adam on log loss with L2 on the weights; deterministic for a seed. ``weights``:
+        each row's share of the loss (default: equal), e.g. to give one spinning style less say."""
         rng = np.random.default_rng(seed)
         mu, sd = X.mean(0), X.std(0) + 1e-9
         Z = (X - mu) / sd
         n, d = Z.shape
+        scale = 1.0 if weights is None else np.asarray(weights, dtype=float) * (n / np.sum(weights))
         P = {"W1": rng.normal(0, 1 / math.sqrt(d), (d, hidden)), "b1": np.zeros(hidden),
              "w2": rng.normal(0, 1 / math.sqrt(hidden), hidden), "b2": np.zeros(1)}
         m1 = {k: np.zeros_like(v) for k, v in P.items()}
@@ -46,7 +48,7 @@ class SiteMLP:
         for t in range(1, epochs + 1):
             H = np.tanh(Z @ P["W1"] + P["b1"])
             p = 1 / (1 + np.exp(-np.clip(H @ P["w2"] + P["b2"], -40, 40)))
-            g = (p - y) / n
+            g = (p - y) * scale / n
             dH = np.outer(g, P["w2"]) * (1 - H ** 2)
             G = {"w2": H.T @ g + l2 * P["w2"], "b2": np.array([g.sum()]),
                  "W1": Z.T @ dH + l2 * P["W1"], "b1": dH.sum(0)}

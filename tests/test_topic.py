@@ -85,6 +85,15 @@ def test_a_function_word_is_an_original_only_where_wordnet_links_it():
     assert "in" not in {c.text for c in det._word_candidates("within")}  # ...which is not enough
 
 
+def test_a_single_character_is_never_an_original():
+    # WordNet lists "I" (the numeral) and "1" for one, "S" for second and siemens: symbols, which
+    # flagged "one -> i" in a clean Wikipedia lead.
+    det = Detector(passes=1)
+    assert "i" in {c.text for c in det.lexicon.candidates("one")}
+    for word in ("one", "second", "siemens", "thousand"):
+        assert not [c.text for c in det._word_candidates(word) if len(c.text) == 1]
+
+
 def test_a_long_candidate_list_keeps_its_most_frequent_words():
     det = Detector(passes=1, max_candidates=20)
     full = [c.text for c in det.lexicon.candidates("expected")]

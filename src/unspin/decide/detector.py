@@ -391,10 +391,14 @@ class Detector:
         """Candidate originals of a single written word, at most ``max_candidates``."""
         # A content word's original is a content word, unless WordNet links them in some sense
         # (WordNet-driven spinners do write "astatine" for "at", "successful" for "in").
-        # Nor is another form of the written word ("ocean" for oceans, which Moby lists together).
+        # Nor is another form of the written word ("ocean" for oceans, which Moby lists together),
+        # nor a single character: WordNet's symbols and figures ("i" or "1" for one, "s" for second
+        # or siemens, "k" for thousand) are no spinner's source word (spinners write figures for
+        # number words, not the reverse), and the simulator never spins one either.
         low = text.lower()
         cands = [c for c in self.lexicon.candidates(text)
-                 if (c.text not in FUNCTION_WORDS or c.bits & _WN_LINKED) and (" " in c.text or not same_word(c.text, low))]
+                 if (c.text not in FUNCTION_WORDS or c.bits & _WN_LINKED) and len(c.text) > 1
+                 and (" " in c.text or not same_word(c.text, low))]
         if len(cands) > self.max_candidates:
             # The most frequent candidates are kept (the order among them is the lexicon's): an
             # original is a word of the source text, which favours common words.

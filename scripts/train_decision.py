@@ -358,14 +358,15 @@ def main() -> None:
     train = collect(det, round_robin("train", a.per_corpus, a.shuffled), seed=1, spun_share=0.75,
                     cache=cache("train", a.per_corpus), styles=train_styles)
     X, y = site_matrix(train, features)
-    weights = np.repeat([style_weight.get(d["style"], 1.0) for d in train], [len(d["sites"]) for d in train])
+    # Without --style-weight, no weights at all: the unweighted fit, as every shipped model before.
+    weights = np.repeat([style_weight.get(d["style"], 1.0) for d in train],
+                        [len(d["sites"]) for d in train]) if style_weight else None
     print(f"train: {len(train)} docs, {len(y)} sites, {int(y.sum())} spun ({time.time() - t0:.0f}s)", file=sys.stderr)
     if a.site_model == "mlp":
-        mlp = SiteMLP.fit(X, y, features, hidden=a.hidden, epochs=a.epochs,
-                          weights=weights if style_weight else None)
+        mlp = SiteMLP.fit(X, y, features, hidden=a.hidden, epochs=a.epochs, weights=weights)
         model = DecisionModel({}, 0.0, {k: 0.0 for k in DOC_FEATURES}, 0.0, site_mlp=mlp)
     else:
-        coef, intercept = fit_logistic(X, y, weights=weights if style_weight else None)
+        coef, intercept = fit_logistic(X, y, weights=weights)
         model = DecisionModel(dict(zip(features, map(float, coef))), intercept, {k: 0.0 for k in DOC_FEATURES}, 0.0)
 
     # The document model and the thresholds on dev, with the trained site model. Half clean, half

@@ -273,3 +273,25 @@ def test_the_decision_model_never_trains_on_the_probes_documents():
         td.probe_overlap(probe, 300, shuffled=True)
     with pytest.raises(SystemExit, match="with --shuffled"):
         td.probe_overlap(probe, 40, shuffled=False)  # another order: any document may be the probe's
+
+
+def test_the_feature_cache_is_reused_only_for_a_document_drawn_the_same_way(tmp_path):
+    from unspin.eval.corpora import Document
+
+    td = load_training_script()
+
+    class CountingDetector:  # no sites: what matters is which documents are computed
+        calls = 0
+
+        def sites(self, doc):
+            self.calls += 1
+            return []
+
+    docs = [("bbc", Document("d1", "The minister met officials in Geneva on Monday to discuss the border."))]
+    cache = str(tmp_path / "train.jsonl")
+    det = CountingDetector()
+    first = td.collect(det, docs, seed=1, spun_share=1.0, cache=cache, styles=("phrase",))
+    again = td.collect(det, docs, seed=1, spun_share=1.0, cache=cache, styles=("phrase",))
+    assert det.calls == 1 and again == first  # read back from the cache
+    other = td.collect(det, docs, seed=1, spun_share=1.0, cache=cache, styles=("wordnet",))
+    assert det.calls == 2 and (first[0]["style"], other[0]["style"]) == ("phrase", "wordnet")

@@ -322,9 +322,10 @@ def main() -> None:
     a = ap.parse_args()
     train_styles = tuple(a.train_styles.split(","))
     style_weight = {k: float(v) for k, v in (w.split("=", 1) for w in a.style_weight)}
-    unknown = sorted(set(train_styles) - set(SIMULATOR_STYLES) | set(style_weight) - set(train_styles))
-    if unknown:
-        ap.error(f"unknown or undrawn style(s): {', '.join(unknown)}")
+    not_simulated = set(train_styles) - set(SIMULATOR_STYLES)
+    weighted_not_drawn = set(style_weight) - set(train_styles)
+    if not_simulated or weighted_not_drawn:
+        ap.error(f"unknown or undrawn style(s): {', '.join(sorted(not_simulated | weighted_not_drawn))}")
 
     t0 = time.time()
     # The fast model: 1,000 documents a corpus and 32 hidden units instead of 300 and 16 raised dev

@@ -19,7 +19,8 @@ Output format, one line per *original* lemma (the word a spinner replaces)::
 4 WordNet most frequent sense of the original, 8 spinner filler/expansion rule, 16 Roget,
 32 WordNet "similar to" between adjectives, kept only where the original is a function word
 (WordNet-driven spinners write "successful" for *in* and "connected" for *on*: "in" is WordNet's
-adjective "holding office", similar to "successful").
+adjective "holding office", similar to "successful"), 64 a spinner's rewrite of a function word
+("within" for *in*, "however" for *but*).
 The runtime indexes these edges in reverse (spun form -> candidate originals).
 """
 from __future__ import annotations
@@ -36,8 +37,9 @@ from wordfreq import zipf_frequency
 from unspin.decide.detector import FUNCTION_WORDS
 from unspin.lexicon import WORDNET_LINK, Relation
 
-MOBY, WN_ANY, WN_FIRST, FILLER, ROGET, WN_SIMILAR = (int(r) for r in (
-    Relation.MOBY, Relation.WN_ANY, Relation.WN_FIRST, Relation.FILLER, Relation.ROGET, Relation.WN_SIMILAR))
+MOBY, WN_ANY, WN_FIRST, FILLER, ROGET, WN_SIMILAR, PARAPHRASE = (int(r) for r in (
+    Relation.MOBY, Relation.WN_ANY, Relation.WN_FIRST, Relation.FILLER, Relation.ROGET, Relation.WN_SIMILAR,
+    Relation.PARAPHRASE))
 
 WORD_RE = re.compile(r"^[a-z][a-z' -]*[a-z]$|^[a-z]$")
 
@@ -71,6 +73,41 @@ FILLERS: dict[str, list[str]] = {
     "because": ["due to the fact that"],
     "about": ["regarding"],
     "show": ["reveal"],
+}
+
+# Rewrites of function words that word-level synonym spinners write: the lexical and phrasal
+# paraphrases of prepositions, conjunctions and adverbs found in paraphrase databases (PPDB has
+# in -> within, before -> earlier than, about -> in regards to), which such spinners apply without
+# regard to register. The thesauri rarely list a function word's paraphrase, and the detector
+# proposes a function word as an original only through WordNet, a filler or this table. Only forms
+# the detector reads as a site are listed (not "might" for could: a written stopword is never one).
+# Unlike fillers, these forms are common in clean prose ("within the limits"), hence a relation of
+# their own. Written after reading ../shared/real_substitutions_dev.tsv, which holds six of them.
+PARAPHRASES: dict[str, list[str]] = {
+    "in": ["within"],
+    "about": ["in regards to", "with regard to", "concerning", "relating to"],
+    "before": ["earlier than", "prior to"],
+    "after": ["subsequent to"],
+    "but": ["however"],
+    "under": ["underneath", "beneath"],
+    "with": ["together with"],
+    "during": ["throughout"],
+    "through": ["via", "by way of"],
+    "because": ["as a result of"],
+    "though": ["although"],
+    "while": ["whereas", "whilst"],
+    "whether": ["whether or not"],
+    "among": ["amongst"],
+    "around": ["round"],
+    "until": ["till"],
+    "also": ["additionally", "moreover"],
+    "only": ["solely", "merely"],
+    "just": ["simply", "merely"],
+    "still": ["nonetheless", "nevertheless"],
+    "again": ["once more"],
+    "much": ["a lot"],
+    "several": ["a number of"],
+    "if": ["in case"],
 }
 
 
@@ -181,9 +218,10 @@ def build(wn_dir: str, out: str, min_orig_zipf: float, min_spun_zipf: float, max
     for (orig, s), flag in list(edges.items()):
         if flag & WN_ANY and (s, orig) not in edges:
             edges[(s, orig)] |= WN_ANY
-    for orig, spun_forms in FILLERS.items():
-        for s in spun_forms:
-            edges[(orig, s)] |= FILLER
+    for table, flag in ((FILLERS, FILLER), (PARAPHRASES, PARAPHRASE)):
+        for orig, spun_forms in table.items():
+            for s in spun_forms:
+                edges[(orig, s)] |= flag
 
     zipf_cache: dict[str, float] = {}
 
@@ -197,12 +235,13 @@ def build(wn_dir: str, out: str, min_orig_zipf: float, min_spun_zipf: float, max
         # A function word's WordNet links are kept however rare the spun form: they are what
         # WordNet-driven spinners write ("astatine" for at, Zipf 1.5), and no other source has them.
         wn_function = flag & WORDNET_LINK and orig in FUNCTION_WORDS
-        if flag & FILLER or (zf(orig) >= min_orig_zipf and (zf(s) >= min_spun_zipf or wn_function)):
+        if flag & (FILLER | PARAPHRASE) or (zf(orig) >= min_orig_zipf and (zf(s) >= min_spun_zipf or wn_function)):
             by_spun[s].append((orig, flag))
     kept: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for s, origs in by_spun.items():
         # Prefer originals linked by stronger relations, then the commoner word (wire copy is plain).
-        origs.sort(key=lambda of: (-(of[1] & FILLER), -(of[1] & WN_FIRST), -(of[1] & WN_ANY), -zf(of[0]), of[0]))
+        origs.sort(key=lambda of: (-(of[1] & (FILLER | PARAPHRASE)), -(of[1] & WN_FIRST), -(of[1] & WN_ANY),
+                                   -zf(of[0]), of[0]))
         for orig, flag in origs[:max_per_spun]:
             kept[orig].append((s, flag))
     os.makedirs(os.path.dirname(out), exist_ok=True)

@@ -53,6 +53,14 @@ def test_phrases_and_fillers(lx):
     assert ("in", "between") in lx.phrase_heads["in"]
 
 
+def test_function_word_paraphrases_have_a_relation_of_their_own(lx):
+    for spun, orig in [("within", "in"), ("however", "but"), ("earlier than", "before"),
+                       ("in regards to", "about"), ("underneath", "under")]:
+        rels = [r for o, r in lx.originals(spun) if o == orig]
+        assert rels and rels[0] & Relation.PARAPHRASE and not rels[0] & Relation.FILLER, spun
+    assert not any(r & Relation.PARAPHRASE for _, r in lx.originals("has actually"))
+
+
 def test_forward_graph_is_the_reverse_of_the_reverse(lx):
     for s, _ in lx.synonyms("met")[:20]:
         assert any(o == "met" for o, _ in lx.originals(s))

@@ -78,13 +78,6 @@ def test_said_is_a_candidate_original_but_never_a_site():
     assert "stated" in written and "said" not in written
 
 
-def test_a_function_word_is_an_original_only_where_wordnet_links_it():
-    det = Detector(passes=1)
-    assert "in" in {c.text for c in det._word_candidates("successful")}  # WordNet similar-to
-    assert "in" in {c.text for c in det.lexicon.candidates("within")}  # Moby alone links them...
-    assert "in" not in {c.text for c in det._word_candidates("within")}  # ...which is not enough
-
-
 def test_a_single_character_is_never_an_original():
     # WordNet lists "I" (the numeral) and "1" for one, "S" for second and siemens: symbols, which
     # flagged "one -> i" in a clean Wikipedia lead.
@@ -92,6 +85,17 @@ def test_a_single_character_is_never_an_original():
     assert "i" in {c.text for c in det.lexicon.candidates("one")}
     for word in ("one", "second", "siemens", "thousand"):
         assert not [c.text for c in det._word_candidates(word) if len(c.text) == 1]
+
+
+def test_a_function_word_is_an_original_through_wordnet_or_a_spinner_rewrite_only():
+    det = Detector(passes=1)
+    assert "in" in {c.text for c in det._word_candidates("within")}  # a synonym spinner's rewrite
+    assert "but" in {c.text for c in det._word_candidates("however")}
+    assert "in" in {c.text for c in det._word_candidates("successful")}  # WordNet's adjective "in"
+    # Moby links "inside" to "in" as well, but neither WordNet nor a spinner's rewrite does.
+    assert "in" in {c.text for c in det.lexicon.candidates("inside")}
+    assert "in" not in {c.text for c in det._word_candidates("inside")}
+    assert "about" in {c.text for c in det._phrase_candidates(("in", "regards", "to"), "in")}
 
 
 def test_a_long_candidate_list_keeps_its_most_frequent_words():

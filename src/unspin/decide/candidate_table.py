@@ -25,7 +25,7 @@ import numpy as np
 
 from unspin.lexicon.lexicon import lexicon_digest
 
-TABLE_VERSION = 2  # bump when the detector's rules for a word's candidate list change
+TABLE_VERSION = 3  # bump when the detector's rules for a word's candidate list change
 
 
 class CandidateList(NamedTuple):

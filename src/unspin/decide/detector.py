@@ -48,7 +48,7 @@ MAX_PHRASE = 4
 TOPIC_FEATURES = ("topic_known", "topic_written", "topic_best_gain", "topic_gain")  # TopicModel.site_fits
 FEATURES = (
     "lm_gain", "context_gain", "zipf_written", "zipf_delta", "rel_wn_first", "rel_wn_any", "rel_moby",
-    "rel_filler", "log_candidates", "is_phrase", "written_surprise", "written_oov", "sentence_initial",
+    "rel_filler", "rel_paraphrase", "log_candidates", "is_phrase", "written_surprise", "written_oov", "sentence_initial",
     "gain_margin", "written_posterior", "bayes_gain", "log_rank", "doc_bayes", "doc_odd_share",
 ) + TOPIC_FEATURES + ("doc_topic", "topic_rel")
 DOC_FEATURES = ("density", "mean_top", "max_prob", "log_words")
@@ -390,14 +390,15 @@ class Detector:
     def _word_candidates(self, text: str) -> list:
         """Candidate originals of a single written word, at most ``max_candidates``."""
         # A content word's original is a content word, unless WordNet links them in some sense
-        # (WordNet-driven spinners do write "astatine" for "at", "successful" for "in").
+        # (WordNet-driven spinners do write "astatine" for "at", "successful" for "in") or it is a
+        # spinner's rewrite of the function word ("within" for "in", "however" for "but").
         # Nor is another form of the written word ("ocean" for oceans, which Moby lists together),
         # nor a single character: WordNet's symbols and figures ("i" or "1" for one, "s" for second
         # or siemens, "k" for thousand) are no spinner's source word (spinners write figures for
         # number words, not the reverse), and the simulator never spins one either.
         low = text.lower()
         cands = [c for c in self.lexicon.candidates(text)
-                 if (c.text not in FUNCTION_WORDS or c.bits & _WN_LINKED) and len(c.text) > 1
+                 if (c.text not in FUNCTION_WORDS or c.bits & _FUNCTION_LINK) and len(c.text) > 1
                  and (" " in c.text or not same_word(c.text, low))]
         if len(cands) > self.max_candidates:
             # The most frequent candidates are kept (the order among them is the lexicon's): an
@@ -411,10 +412,10 @@ class Detector:
         holds ("sweet basil" is no spinner's "basil", "anti-inflammatory drug" none's
         "anti-inflammatory"; "press conference" may well be a spinner's "news conference"): WordNet
         lists such compounds as synonyms, but of the 57 multi-word forms in real spun pages only 2
-        hold their original, and both are fillers ("together with"), which stay."""
+        hold their original, and both are spinner rewrites ("together with"), which stay."""
         text = " ".join(phrase)
         return [c for c in self.lexicon.phrase_candidates(text, written_head, tail_tag)
-                if c.bits & _FILLER or not _held_by(text, c.text)]
+                if c.bits & (_FILLER | _PARAPHRASE) or not _held_by(text, c.text)]
 
     def _raw_sites(self, doc: Doc, words: list[int]) -> list[tuple[int, int, str, "_CandidateSet"]]:
         """(first word pos, last word pos, written text, candidates) for single words and phrases."""
@@ -504,6 +505,7 @@ class Detector:
             zw,  # zipf_written
             np.array([zipf(c.texts[k]) for c, k in zip(csets, k_list)]) - zw,  # zipf_delta
             (rel & _WN_FIRST) != 0, (rel & _WN_LINKED) != 0, (rel & _MOBY) != 0, (rel & _FILLER) != 0,
+            (rel & _PARAPHRASE) != 0,
             np.array([c.log_candidates for c in csets]),
             np.array([r[1] > r[0] for r in raws]),  # is_phrase
             _clip_array(-base / (n_words + n_right), 25.0),  # written_surprise
@@ -537,9 +539,11 @@ class Detector:
 
 _UNSEEN = object()  # a memo key not computed yet (None is a computed "no candidates")
 _WN_FIRST, _MOBY, _FILLER = int(Relation.WN_FIRST), int(Relation.MOBY), int(Relation.FILLER)
-# The decision models' ``rel_wn_any`` feature reads any WordNet link, as does the rule for
-# function-word originals.
+_PARAPHRASE = int(Relation.PARAPHRASE)
+# The decision models' ``rel_wn_any`` feature reads any WordNet link.
 _WN_LINKED = int(WORDNET_LINK)
+# A function word is a written word's candidate original only through these links.
+_FUNCTION_LINK = _WN_LINKED | _PARAPHRASE
 
 
 # What scoring needs of one wording, candidate or written, as (form, ids, topic row, unigram, oov):
@@ -785,7 +789,7 @@ def _match_case(suggestion: str, written: str) -> str:
 def _relation_name(rel: Relation) -> str:
     names = [n for n, bit in (("wordnet-sense", Relation.WN_FIRST), ("wordnet", Relation.WN_ANY),
                               ("wordnet-similar", Relation.WN_SIMILAR), ("moby", Relation.MOBY),
-                              ("filler", Relation.FILLER)) if rel & bit]
+                              ("filler", Relation.FILLER), ("paraphrase", Relation.PARAPHRASE)) if rel & bit]
     return "+".join(names)
 
 

@@ -18,12 +18,15 @@ Styles (what a token may become):
   synonym of any sense, of any word, function words included, also through adjective similarity
   (at -> astatine, in -> successful, on -> connected, as -> arsenic), however rare; single
   letters ("a" -> "ampere") are left alone;
-- ``mixed``: nosense + phrase + numbers (the realistic default).
+- ``paraphrase``: what word-level synonym spinners write for function words (in -> within,
+  but -> however, before -> earlier than, about -> in regards to);
+- ``mixed``: nosense + phrase + numbers (the realistic default; without ``paraphrase``, so that its
+  rows stay comparable with earlier releases').
 
 ``rate`` is the fraction of *eligible* tokens substituted: unprotected word tokens (per the
 tokenizer: not names, numbers, dates, identifiers; optionally not inside quotation marks) that are
-not stopwords (except stopwords that have a phrase filler or a number form in the style, and any
-word in the wordnet style) and for which the style has at least one substitute. Exactly
+not stopwords (except stopwords that have a phrase filler, a paraphrase or a number form in the
+style, and any word in the wordnet style) and for which the style has at least one substitute. Exactly
 ``round(rate * eligible)`` tokens are changed.
 """
 from __future__ import annotations
@@ -40,7 +43,7 @@ from unspin.lexicon.lexicon import UPOS
 from unspin.lexicon.numbers import NUMBER_WORDS
 from unspin.tokenize import tokenize
 
-STYLES = ("sense", "nosense", "phrase", "numbers", "wordnet", "mixed")
+STYLES = ("sense", "nosense", "phrase", "numbers", "wordnet", "paraphrase", "mixed")
 
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are aren't as at be because been before being
@@ -70,7 +73,7 @@ class Edit:
     spun_end: int
     original: str
     replacement: str
-    kind: str  # "sense", "nosense", "phrase", "numbers", "wordnet"
+    kind: str  # "sense", "nosense", "phrase", "numbers", "wordnet", "paraphrase"
 
 
 @dataclass(slots=True)
@@ -232,6 +235,8 @@ class Spinner:
             elif kind == "wordnet" and len(low) > 1:
                 opts += [(form, 1.0) for form, rel, _ in self._lexical_options(low)
                          if rel & WORDNET_LINK and " " not in form and "-" not in form]
+            elif kind == "paraphrase":
+                opts += [(form, 1.0) for form, rel, _ in self._lexical_options(low) if rel & Relation.PARAPHRASE]
             elif kind == "phrase":
                 for form, rel, _ in self._lexical_options(low):
                     if rel & Relation.FILLER:
@@ -293,7 +298,7 @@ class Spinner:
         # Kind first (numbers and fillers are what a spinner rewrites when it can; other phrases are
         # rarer than single-word swaps), then form.
         kinds = sorted(opts)
-        kw = {"numbers": 3.0, "phrase": 1.0, "nosense": 3.0, "sense": 1.0, "wordnet": 1.0}
+        kw = {"numbers": 3.0, "phrase": 1.0, "nosense": 3.0, "sense": 1.0, "wordnet": 1.0, "paraphrase": 1.0}
         if "phrase" in opts and any(w >= 5.0 for _, w in opts["phrase"]):
             kw = dict(kw, phrase=3.0)
         kind = rng.choices(kinds, weights=[kw[k] for k in kinds])[0]

@@ -29,6 +29,10 @@ class Relation(IntFlag):
     FILLER = 8  # spinner insertion or expansion rule ("has actually", "in between")
     ROGET = 16  # same group in Roget's Thesaurus (1911)
     WN_SIMILAR = 32  # WordNet adjective "similar to", from a function word ("in" -> "successful")
+    # A word-level spinner's rewrite of a function word ("within" for in, "however" for but, "earlier
+    # than" for before). Unlike a FILLER, the written form is common in clean prose as well, so the
+    # decision models weigh it apart.
+    PARAPHRASE = 64
 
 
 # Linked by WordNet in any way: a shared synset, or (from a function word) adjective similarity.

@@ -6,7 +6,9 @@ Corpus: the clean corpora (BBC, Brown, Wikipedia; all splits) cut into paragraph
 (of three or more), swaps or replaces a sentence and changes about one word in ten at random.
 
 Queries: indexed documents of the dev split (threshold calibration) and of the test split
-(reported), spun by the simulator (style ``mixed``) at 10%, 30% and 50% of content words. Clean
+(reported), spun by the simulator (style ``mixed``) at 10%, 30% and 50% of content words (with
+``--function-rewrites S``, a share S of the function words a synonym spinner rewrites are rewritten
+first, style ``paraphrase``: in -> within, but -> however). Clean
 queries with no source in the index: paragraphs held out of the index (none of their variants
 indexed either). A query counts as recovered when the top match scores at or above the threshold
 and is the source (or a document with exactly the source's text).
@@ -211,6 +213,9 @@ def main() -> int:
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench-attribution"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "attribution.json"))
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--function-rewrites", type=float, default=0.0, metavar="SHARE",
+                    help="before the mixed spinning, rewrite this share of the function words word-level "
+                         "synonym spinners rewrite (simulator style paraphrase: in -> within); default 0")
     args = ap.parse_args()
     from unspin.eval.simulator import Spinner
 
@@ -244,8 +249,10 @@ def main() -> int:
     spun: dict[str, dict[float, list[tuple[str, str]]]] = {"dev": {}, "test": {}}
     for split in spun:
         for rate in RATES:
-            sp = Spinner("mixed", rate, seed=int(rate * 100) + (0 if split == "dev" else 1))
-            spun[split][rate] = [(doc_id, sp.spin(text).spun) for doc_id, text in sources[split]]
+            seed = int(rate * 100) + (0 if split == "dev" else 1)
+            sp = Spinner("mixed", rate, seed=seed)
+            pa = Spinner("paraphrase", args.function_rewrites, seed=seed)
+            spun[split][rate] = [(doc_id, sp.spin(pa.spin(text).spun).spun) for doc_id, text in sources[split]]
     print(f"spun {sum(len(v) for s in spun.values() for v in s.values())} queries in "
           f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
 
@@ -308,7 +315,7 @@ def main() -> int:
         "indexed_documents": len(indexed), "real_paragraphs": len(indexed) - n_var, "near_variants": n_var,
         "chunks_per_split": real, "near_duplicate_paragraphs_dropped": near_dups, "queries_per_rate": {"dev": n_dev, "test": n_test},
         "clean_queries": {"dev": len(held["dev"]), "test": len(held["test"])},
-        "threshold": threshold,
+        "threshold": threshold, "function_rewrites": args.function_rewrites,
         "unspin": {"dev": summary("dev", threshold), "test": summary("test", threshold),
                    "build_docs_per_s": len(indexed) / build_s, "build_s": build_s,
                    "index_mib": size / 2**20, "build_peak_rss_mib": build_rss,

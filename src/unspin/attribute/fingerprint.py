@@ -1,10 +1,11 @@
 """Spin-invariant fingerprints: the words a spinner never touches, shingled and MinHashed.
 
 A spinner swaps content words for thesaurus synonyms, expands a few function words into filler
-phrases ("has" -> "has actually", "between" -> "in between") and writes number words as digits
+phrases ("has" -> "has actually", "between" -> "in between"), rewrites others ("in" -> "within",
+"before" -> "earlier than") and writes number words as digits
 ("two" -> "2", "second" -> "2nd"). What it leaves alone is DSpin's "immutables": names, numbers,
 punctuation and the function-word skeleton. :func:`invariant_form` keeps exactly those (number
-words written as digits, filler phrases read as the word they expand), drops every content word, and :func:`shingles` hashes the ``SHINGLE``-grams of what is left.
+words written as digits, rewritten forms read as the word they replace), drops every content word, and :func:`shingles` hashes the ``SHINGLE``-grams of what is left.
 
 Measured on the benchmark (bench/attribution.py, README "Attribution"): this form keeps the median
 Jaccard similarity of a copy spun at 50% of its content words to its source near 0.9, where word
@@ -23,11 +24,12 @@ import numpy as np
 
 from unspin.eval.simulator import STOPWORDS
 from unspin.lexicon.numbers import NUMBER_WORDS
+from unspin.lexicon.rules import FILLERS, PARAPHRASES
 from unspin.tokenize import tokenize
 
 SHINGLE = 3  # tokens per shingle of the invariant form
 NUM_PERM = 128  # MinHash permutations
-FINGERPRINT_VERSION = "immutables-3/minhash-128/v1"  # recorded in each index; a change needs a rebuild
+FINGERPRINT_VERSION = "immutables-3/minhash-128/v2"  # recorded in each index; a change needs a rebuild
 
 # Function words a spinner leaves in place: the simulator's stop list (the spinner model unspin is
 # measured against) minus number words (normalised to digits below), minus the four function words
@@ -36,18 +38,14 @@ FINGERPRINT_VERSION = "immutables-3/minhash-128/v1"  # recorded in each index; a
 # ("very first", "very same").
 FUNCTION_WORDS = STOPWORDS - set(NUMBER_WORDS) - {"about", "because", "get", "new", "very"}
 
-# Filler phrases (the lexicon's FILLER relation, reversed) whose function words differ from those of
-# the word they expand: read as that word. Other fillers ("was" -> "was actually", "new" -> "brand
-# new") only add content words, which the form drops anyway. tests/test_attribution.py checks every
-# FILLER pair of the lexicon against this table.
-FILLER_PHRASES = {
-    ("in", "between"): "between", ("each", "and", "every"): "every", ("along", "with"): "with",
-    ("due", "to", "the", "fact", "that"): "because", ("keep", "in", "mind"): "note",
-    ("kept", "in", "mind"): "noted", ("sign", "up", "for"): "join", ("sign", "up", "with"): "join",
-    ("make", "use", "of"): "use", ("asked", "for"): "requested", ("made", "clear"): "explained",
-}
+# Every spinner rewrite rule (unspin.lexicon.rules: fillers and function-word paraphrases), reversed:
+# a rewritten form is read as the word it replaces ("in between" -> between, "within" -> in,
+# "earlier than" -> before). Where both are content words ("assist" for help) the form drops them
+# anyway. tests/test_attribution.py checks every FILLER and PARAPHRASE pair of the lexicon.
+REWRITTEN_FORMS = {tuple(form.split()): orig for table in (FILLERS, PARAPHRASES)
+                   for orig, forms in table.items() for form in forms}
 _PHRASE_HEADS: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-for _phrase, _orig in FILLER_PHRASES.items():
+for _phrase, _orig in sorted(REWRITTEN_FORMS.items(), key=lambda item: -len(item[0])):  # longest first
     _PHRASE_HEADS.setdefault(_phrase[0], []).append((_phrase, _orig))
 
 _PUNCT = frozenset(".,;:!?()")
@@ -58,7 +56,7 @@ def invariant_form(text: str) -> list[str]:
 
     Names, numbers, dates and identifiers (as the tokenizer protects them) and function words are
     kept, number words become digits, punctuation marks in ``.,;:!?()`` are kept, content words are
-    dropped, and filler phrases are read as the word they expand.
+    dropped, and a spinner's rewritten forms are read as the word they replace.
     """
     out: list[str] = []
     tokens = tokenize(text).tokens

@@ -148,10 +148,21 @@ def print_header(header: list[str]) -> None:
 
 
 def found(report, span: tuple[int, int], original: str = "") -> tuple[bool, bool]:
-    """Whether a span of ``report`` overlaps ``span``, and whether one covers exactly it and
-    suggests ``original``."""
-    hit = [sp for sp in report.spans if sp.start < span[1] and span[0] < sp.end]
-    return bool(hit), any((sp.start, sp.end) == span and norm(sp.suggestion) == norm(original) for sp in hit)
+    """Whether a span of ``report`` overlaps ``span``, and whether the report restores ``original``
+    there: the overlapping spans' suggestions, put in place, turn the text they and ``span`` cover
+    into that text with ``original`` for ``span``. A pair may hold words the spinner kept ("in the"
+    -> "within the"), and a span over "within" alone, suggesting "in", restores it."""
+    hit = sorted((sp for sp in report.spans if sp.start < span[1] and span[0] < sp.end), key=lambda sp: sp.start)
+    if not hit:
+        return False, False
+    text = report.text
+    a, b = min(span[0], hit[0].start), max(span[1], max(sp.end for sp in hit))
+    restored, pos = [], a
+    for sp in hit:
+        restored.append(text[pos:sp.start] + sp.suggestion)
+        pos = sp.end
+    restored.append(text[pos:b])
+    return True, norm("".join(restored)) == norm(text[a:span[0]] + original + text[span[1]:b])
 
 
 @dataclass

@@ -274,6 +274,48 @@ def doc_threshold(doc_p: np.ndarray, spun: np.ndarray, genre: np.ndarray, max_fp
     return round(float(t), 4)
 
 
+def calibrate(model: DecisionModel, features: Sequence[str], dev: list[dict], extra: list[dict], wins: list[dict],
+              max_clean_fpr: float, max_clean_flags: float, f1_tolerance: float) -> float:
+    """Fit ``model``'s document model and choose its thresholds on dev, for its trained site model;
+    returns the dev site F1 at those thresholds. ``extra``: more clean dev documents, ``wins``: dev
+    windows (see ``main``); both count for the clean budgets, not for F1."""
+    both = dev + extra + wins
+    Xd, yd = site_matrix(both, features)
+    pd_ = model.site_probabilities([dict(zip(features, r)) for r in Xd])
+    D = document_rows(both, pd_)
+    yD = np.array([float(d["spun"]) for d in both])
+    # Fitted on the dev documents and the windows, each half of the weight: fitted on the windows'
+    # numbers (541 against 75), whole news articles' scores lost their calibration (clean ones at
+    # 0.2; dev ECE 0.097 against 0.068 with equal halves, at the same dev site F1).
+    fit_rows = np.r_[np.arange(len(dev)), np.arange(len(dev) + len(extra), len(both))]
+    halves = np.r_[np.full(len(dev), len(wins) / len(dev)), np.ones(len(wins))] if wins else None
+    dcoef, dint = fit_monotone_logistic(D[fit_rows], yD[fit_rows], DOC_FEATURES, MONOTONE_DOC_FEATURES, l2=0.3,
+                                        weights=halves)
+    model.doc_coef = dict(zip(DOC_FEATURES, map(float, dcoef)))
+    model.doc_intercept = dint
+    doc_p = np.array([model.doc_probability(dict(zip(DOC_FEATURES, row))) for row in D])
+    doc_genre = np.array([d["corpus"] for d in both])
+    model.doc_threshold = doc_threshold(doc_p, yD == 1, doc_genre, max_clean_fpr)
+    print(f"doc threshold {model.doc_threshold} (clean dev FPR <= {max_clean_fpr} in each corpus{' and in windows' if wins else ''}, "
+          f"{sum(not d['spun'] for d in both)} clean dev documents)", file=sys.stderr)
+
+    per_site = [len(d["sites"]) for d in both]
+    clean_mask = np.repeat([not d["spun"] for d in both], per_site).astype(bool)
+    judged_spun = np.repeat(doc_p >= model.doc_threshold, per_site).astype(bool)
+    site_genre = np.repeat(doc_genre, per_site)
+    clean_words = {g: sum(d["n_words"] for d in both if not d["spun"] and d["corpus"] == g) for g in set(doc_genre)}
+    in_f1 = np.repeat(np.arange(len(both)) < len(dev), per_site).astype(bool) if extra or wins else None
+    flaggable = pd_
+    if "nn_exact" in features:  # only sites scored in full context become spans (NeuralRescorer.may_flag)
+        flaggable = np.where(Xd[:, list(features).index("nn_exact")] == 1, pd_, 0.0)
+    hi, lo, f1 = choose_site_thresholds(flaggable, yd, clean_mask, judged_spun, clean_words, max_clean_flags,
+                                        site_genre, f1_tolerance, in_f1)
+    model.site_threshold, model.site_threshold_spun = round(hi, 2), round(lo, 2)
+    print(f"site thresholds {model.site_threshold} / {model.site_threshold_spun} in documents judged spun "
+          f"(dev site F1 {f1:.3f})", file=sys.stderr)
+    return f1
+
+
 def probe_overlap(probe, per_corpus: int, shuffled: bool) -> None:
     """Refuse to train on documents the neural probe was fit on: its logit would look more certain
     there than on new text, and the decision model would learn to trust it too much. The probe
@@ -394,40 +436,7 @@ def main() -> None:
                        seed=4, spun_share=0.5, cache=cache(f"windows-after-{skip}", a.windows_per_corpus))
         for d in wins:
             d["corpus"] = "windows"
-    both = dev + extra + wins
-    Xd, yd = site_matrix(both, features)
-    pd_ = model.site_probabilities([dict(zip(features, r)) for r in Xd])
-    D = document_rows(both, pd_)
-    yD = np.array([float(d["spun"]) for d in both])
-    # Fitted on the dev documents and the windows, each half of the weight: fitted on the windows'
-    # numbers (541 against 75), whole news articles' scores lost their calibration (clean ones at
-    # 0.2; dev ECE 0.097 against 0.068 with equal halves, at the same dev site F1).
-    fit_rows = np.r_[np.arange(len(dev)), np.arange(len(dev) + len(extra), len(both))]
-    halves = np.r_[np.full(len(dev), len(wins) / len(dev)), np.ones(len(wins))] if wins else None
-    dcoef, dint = fit_monotone_logistic(D[fit_rows], yD[fit_rows], DOC_FEATURES, MONOTONE_DOC_FEATURES, l2=0.3,
-                                        weights=halves)
-    model.doc_coef = dict(zip(DOC_FEATURES, map(float, dcoef)))
-    model.doc_intercept = dint
-    doc_p = np.array([model.doc_probability(dict(zip(DOC_FEATURES, row))) for row in D])
-    doc_genre = np.array([d["corpus"] for d in both])
-    model.doc_threshold = doc_threshold(doc_p, yD == 1, doc_genre, a.max_clean_fpr)
-    print(f"doc threshold {model.doc_threshold} (clean dev FPR <= {a.max_clean_fpr} in each corpus{' and in windows' if wins else ''}, "
-          f"{sum(not d['spun'] for d in both)} clean dev documents)", file=sys.stderr)
-
-    per_site = [len(d["sites"]) for d in both]
-    clean_mask = np.repeat([not d["spun"] for d in both], per_site).astype(bool)
-    judged_spun = np.repeat(doc_p >= model.doc_threshold, per_site).astype(bool)
-    site_genre = np.repeat(doc_genre, per_site)
-    clean_words = {g: sum(d["n_words"] for d in both if not d["spun"] and d["corpus"] == g) for g in set(doc_genre)}
-    in_f1 = np.repeat(np.arange(len(both)) < len(dev), per_site).astype(bool) if extra or wins else None
-    flaggable = pd_
-    if "nn_exact" in features:  # only sites scored in full context become spans (NeuralRescorer.may_flag)
-        flaggable = np.where(Xd[:, list(features).index("nn_exact")] == 1, pd_, 0.0)
-    hi, lo, f1 = choose_site_thresholds(flaggable, yd, clean_mask, judged_spun, clean_words, a.max_clean_flags,
-                                        site_genre, a.f1_tolerance, in_f1)
-    model.site_threshold, model.site_threshold_spun = round(hi, 2), round(lo, 2)
-    print(f"site thresholds {model.site_threshold} / {model.site_threshold_spun} in documents judged spun "
-          f"(dev site F1 {f1:.3f})", file=sys.stderr)
+    f1 = calibrate(model, features, dev, extra, wins, a.max_clean_fpr, a.max_clean_flags, a.f1_tolerance)
     model.meta = {"trained_on": "simulated spinning of BBC/Wikipedia/Brown train split", "profile": a.profile,
                   "site_model": a.site_model, "train_docs": len(train), "train_sites": int(len(y)),
                   "dev_docs": len(dev), "clean_dev_docs": len(extra), "dev_windows": len(wins), "dev_site_f1": round(f1, 4),

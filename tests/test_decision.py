@@ -41,7 +41,7 @@ def test_model_round_trip_keeps_probabilities_and_thresholds(tmp_path):
     X, y = xor_data(200)
     mlp = SiteMLP.fit(X, y, ("a", "b"), hidden=4, epochs=50)
     model = DecisionModel({}, 0.0, {"density": 1.0}, -1.0, site_threshold=0.9, doc_threshold=0.6,
-                          site_threshold_spun=0.4, site_mlp=mlp)
+                          site_threshold_spun=0.4, site_model=mlp)
     path = tmp_path / "m.json"
     model.save(str(path))
     back = DecisionModel.load(str(path))
@@ -254,7 +254,7 @@ def test_a_decision_model_that_reads_the_probe_refuses_a_model_without_one():
     from unspin.evidence.neural import NeuralUnavailable
 
     shipped = DecisionModel.load(accurate_model_path())
-    assert "nn_probe" in shipped.site_mlp.features
+    assert "nn_probe" in shipped.site_model.features
     with pytest.raises(NeuralUnavailable, match="reads the neural probe"):
         NeuralRescorer(lm=SimpleNamespace(name="smollm2-135m", probe=None), model=shipped)
     NeuralRescorer(lm=SimpleNamespace(name="smollm2-135m", probe=object()), model=shipped)

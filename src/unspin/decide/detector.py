@@ -23,6 +23,7 @@ from numba import njit
 from unspin.decide.candidate_table import (CandidateList, CandidateTable, default_candidate_table,
                                            inputs_fingerprint)
 from unspin.decide.mlp import SiteMLP
+from unspin.decide.trees import SiteTrees
 from unspin.decide.numbers import NumberWords
 from unspin.doc import Doc, Evidence, Span
 from unspin.evidence import LanguageModel, TopicModel, default_ngram_lm, default_topic_model, zipf
@@ -80,8 +81,8 @@ class Site:
 
 @dataclass
 class DecisionModel:
-    """Site and document weights (see scripts/train_decision.py): logistic, or a small network for
-    sites (``site_mlp``).
+    """Site and document weights (see scripts/train_decision.py): logistic, or a trained site model
+    (``site_model``: boosted trees or a small network).
 
     ``site_threshold_spun``: the site threshold inside a document whose spin score reaches
     ``doc_threshold``. A spun document holds many substitutions, so weaker evidence suffices there,
@@ -96,7 +97,7 @@ class DecisionModel:
     doc_threshold: float = 0.5
     meta: dict = field(default_factory=dict)
     site_threshold_spun: float | None = None
-    site_mlp: SiteMLP | None = None
+    site_model: SiteMLP | SiteTrees | None = None
 
     def site_threshold_for(self, spin_score: float) -> float:
         if self.site_threshold_spun is not None and spin_score >= self.doc_threshold:
@@ -106,7 +107,7 @@ class DecisionModel:
     @property
     def site_features(self) -> tuple[str, ...]:
         """The site features this model reads, in its input order."""
-        return self.site_mlp.features if self.site_mlp is not None else tuple(self.site_coef)
+        return self.site_model.features if self.site_model is not None else tuple(self.site_coef)
 
     def site_probability(self, f: dict[str, float]) -> float:
         return float(self.site_probabilities([f])[0])
@@ -120,8 +121,8 @@ class DecisionModel:
         except KeyError:  # a partial dict (a hand-built site, an older model's feature set): absent is 0
             rows = [[f.get(k, 0.0) for k in names] for f in fs]
         X = np.array(rows, dtype=float).reshape(len(fs), len(names))
-        if self.site_mlp is not None:
-            return self.site_mlp.predict(X)
+        if self.site_model is not None:
+            return self.site_model.predict(X)
         z = self.site_intercept + X @ np.array([self.site_coef[k] for k in names], dtype=float)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
 
@@ -146,7 +147,7 @@ class DecisionModel:
             return cls.heuristic()
         return cls(d["site_coef"], d["site_intercept"], d["doc_coef"], d["doc_intercept"],
                    d.get("site_threshold", 0.5), d.get("doc_threshold", 0.5), d.get("meta", {}),
-                   d.get("site_threshold_spun"), SiteMLP.from_dict(d["site_mlp"]) if d.get("site_mlp") else None)
+                   d.get("site_threshold_spun"), _site_model_from_dict(d.get("site_model") or d.get("site_mlp")))
 
     def save(self, path: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
@@ -154,7 +155,7 @@ class DecisionModel:
                        "doc_coef": self.doc_coef, "doc_intercept": self.doc_intercept,
                        "site_threshold": self.site_threshold, "doc_threshold": self.doc_threshold,
                        "site_threshold_spun": self.site_threshold_spun,
-                       "site_mlp": self.site_mlp.to_dict() if self.site_mlp is not None else None,
+                       "site_model": self.site_model.to_dict() if self.site_model is not None else None,
                        "meta": self.meta}, fh, indent=1)
 
     @classmethod
@@ -162,6 +163,14 @@ class DecisionModel:
         """Hand-set weights, used only before a trained model exists."""
         return cls({"lm_gain": 0.6, "context_gain": 0.4, "rel_filler": 2.0, "rel_wn_first": 0.5},
                    -4.0, {"density": 2.0, "max_prob": 2.0}, -3.0)
+
+
+def _site_model_from_dict(d: dict | None) -> SiteMLP | SiteTrees | None:
+    """A saved site model by its ``kind`` (files written before trees existed hold a network under
+    the key ``site_mlp``, without a kind)."""
+    if not d:
+        return None
+    return SiteTrees.from_dict(d) if d.get("kind") == "trees" else SiteMLP.from_dict(d)
 
 
 def _sigmoid(z: float) -> float:

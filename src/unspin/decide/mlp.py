@@ -59,7 +59,7 @@ class SiteMLP:
         return cls(tuple(features), mu, sd, P["W1"], P["b1"], P["w2"], float(P["b2"][0]))
 
     def to_dict(self) -> dict:
-        return {"features": list(self.features), "mu": self.mu.tolist(), "sd": self.sd.tolist(),
+        return {"kind": "mlp", "features": list(self.features), "mu": self.mu.tolist(), "sd": self.sd.tolist(),
                 "W1": self.W1.tolist(), "b1": self.b1.tolist(), "w2": self.w2.tolist(), "b2": self.b2}
 
     @classmethod

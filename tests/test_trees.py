@@ -65,3 +65,19 @@ def test_a_categorical_split_is_refused():
                                               "left_child": {"leaf_value": 1.0}, "right_child": {"leaf_value": 0.0}}}]}
     with pytest.raises(ValueError, match="unsupported split"):
         SiteTrees.from_lightgbm(dump, ("x0",))
+
+
+def test_the_shipped_models_are_well_formed_trees_over_what_the_detector_computes():
+    """A feature the detector no longer computes would read as 0 at every site, silently; a node
+    pointing outside the arrays would read memory the walk does not own."""
+    from unspin.decide import FEATURES
+    from unspin.decide.rescore import NEURAL_FEATURES, accurate_model_path
+
+    for model, features in ((DecisionModel.load(), FEATURES), (DecisionModel.load(accurate_model_path()), NEURAL_FEATURES)):
+        trees = model.site_model
+        assert isinstance(trees, SiteTrees) and trees.features == tuple(features)
+        n_nodes, n_leaves = len(trees.feature), len(trees.leaf_value)
+        assert ((trees.feature >= 0) & (trees.feature < len(features))).all()
+        for child in (trees.left, trees.right, trees.roots):
+            assert ((child < n_nodes) & (~child < n_leaves)).all()
+        assert n_nodes + trees.n_trees == n_leaves  # every tree: one leaf more than its splits

@@ -1,4 +1,5 @@
 """The decision model: the small network, its JSON round trip, and the document-aware threshold."""
+import json
 import sys
 
 import numpy as np
@@ -295,3 +296,17 @@ def test_the_feature_cache_is_reused_only_for_a_document_drawn_the_same_way(tmp_
     assert det.calls == 1 and again == first  # read back from the cache
     other = td.collect(det, docs, seed=1, spun_share=1.0, cache=cache, styles=("wordnet",))
     assert det.calls == 2 and (first[0]["style"], other[0]["style"]) == ("phrase", "wordnet")
+
+
+def test_a_file_written_before_trees_still_loads_its_network():
+    """Decision files from before boosted trees hold the network under ``site_mlp`` with no kind
+    (the shipped Gemma model is one); they must load as the network, not fail or read as logistic."""
+    from unspin.decide.rescore import accurate_model_path
+
+    with open(accurate_model_path("gemma3-270m"), encoding="utf-8") as fh:
+        raw = json.load(fh)
+    assert "site_mlp" in raw and "kind" not in raw["site_mlp"]
+    model = DecisionModel.load(accurate_model_path("gemma3-270m"))
+    assert isinstance(model.site_model, SiteMLP) and model.site_features == tuple(raw["site_mlp"]["features"])
+    f = dict.fromkeys(model.site_features, 0.5)
+    assert 0.0 < model.site_probability(f) < 1.0

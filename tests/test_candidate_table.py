@@ -6,6 +6,7 @@ import pytest
 
 from unspin.decide.candidate_table import CandidateList, CandidateTable, default_candidate_table, inputs_fingerprint
 from unspin.decide.detector import Detector
+from unspin.decide.rescore import ACCURATE_MAX_CANDIDATES
 from unspin.lexicon import Lexicon
 from unspin.lexicon.lexicon import default_lexicon_path
 from unspin.tokenize import tokenize
@@ -23,15 +24,21 @@ def table() -> CandidateTable:
 
 
 def test_packaged_table_was_built_from_the_packaged_inputs(table):
-    assert table.matches(inputs_fingerprint(default_lexicon_path(), Detector(candidate_table=None).max_candidates))
+    # one table for both profiles: cut at the accurate profile's 250, read by the fast one's 100 too
+    for cut in (Detector(candidate_table=None).max_candidates, ACCURATE_MAX_CANDIDATES):
+        assert table.matches(inputs_fingerprint(default_lexicon_path()), cut)
     assert len(table) > 50_000 and "satisfied" in table and "the" not in table  # function words are never sites
 
 
-def test_table_lists_equal_the_detectors_own(table):
-    det = Detector(candidate_table=None)
+@pytest.mark.parametrize("cut", [100, ACCURATE_MAX_CANDIDATES, 20])
+def test_table_lists_equal_the_detectors_own(table, cut):
+    det = Detector(candidate_table=None, max_candidates=cut)
     words = random.Random(7).sample(sorted(table._index), 300) + ["asked", "satisfied", "bought", "composed"]
+    # words whose lists the cut shortens, where the table's ranks decide what is kept
+    long = [w for w in sorted(table._index) if len(table.get(w).texts) > 100]
+    words += random.Random(8).sample(long, 100)
     for w in words:
-        assert table.get(w) == det._candidate_list(det._word_candidates(w)), w
+        assert table.get(w, cut) == det._candidate_list(det._word_candidates(w)), w
 
 
 def test_detector_reads_the_table_and_finds_the_same_sites(table):
@@ -43,14 +50,17 @@ def test_detector_reads_the_table_and_finds_the_same_sites(table):
 
 
 def test_a_table_built_for_other_inputs_is_ignored(table):
-    det = Detector(max_candidates=20)
+    det = Detector(max_candidates=20)  # a shorter cut than the table's is read from it
+    det.sites(tokenize(TEXT))
+    assert det._table is table
+    det = Detector(max_candidates=ACCURATE_MAX_CANDIDATES + 1)  # a longer one is not
     det.sites(tokenize(TEXT))
     assert det._table is None
     custom = Detector(lexicon=Lexicon({"request": (("ask", 1),)}))
     custom.sites(tokenize("They ask."))
     assert custom._table is None
     stale = CandidateTable.build([], {**table.meta, "table_version": -1})
-    assert not stale.matches(inputs_fingerprint(default_lexicon_path(), 100))
+    assert not stale.matches(inputs_fingerprint(default_lexicon_path()), 100)
 
 
 def test_save_and_load_keep_every_list(tmp_path):
@@ -60,6 +70,8 @@ def test_save_and_load_keep_every_list(tmp_path):
     CandidateTable.build(lists, {"k": 1}).save(str(tmp_path / "t.npz"))
     loaded = CandidateTable.load(str(tmp_path / "t.npz"))
     assert [loaded.get(w) for w, _ in lists] == [lst for _, lst in lists]
+    assert loaded.get("one", 2) == CandidateList(("a", "b"), (3, 1), (1, 6))  # the two most frequent, in order
+    assert loaded.get("two", 1) == CandidateList(("a",), (3,), (1,))
     assert loaded.get("absent") is None and loaded.meta == {"k": 1}
 
 

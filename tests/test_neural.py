@@ -77,6 +77,18 @@ def test_batched_scoring_matches_one_sentence_at_a_time(lm):
     assert together[0][0].exact[0] > together[0][0].exact[1]  # "quick brown fox" is the original
 
 
+def test_candidate_pieces_are_each_texts_own_tokens_after_a_space(lm):
+    from unspin.evidence.neural import _left_penalty
+
+    cands = ("met", "made the grade", "bribed", "met")  # a text twice, a phrase, a word of several pieces
+    ids, penalties = lm._candidate_pieces(cands)
+    own = [lm.tokenizer(" " + c, add_special_tokens=False).input_ids for c in cands]
+    assert ids.tolist() == [t[0] for t in own]
+    assert penalties.tolist() == [_left_penalty(c, len(t)) for c, t in zip(cands, own)]
+    assert penalties[1] > penalties[0]  # further pieces and a space are charged
+    assert lm._candidate_pieces(list(cands))[0] is ids  # memoised per list, whatever the sequence type
+
+
 def test_the_probe_reads_the_states_of_its_layer_around_each_site(lm, monkeypatch):
     """The probe's logit is its weights applied to the layer's states before, at and after the site,
     as a forward pass of the sentence alone computes them, in a batch with another sentence too."""

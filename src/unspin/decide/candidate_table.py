@@ -7,10 +7,16 @@ third of its time on words it had not met before. The detector memoises what it 
 process; this table is that memo for the 58,810 commonest English words (39,000 of which have
 candidates), built once by ``scripts/build_candidate_table.py`` and loaded in about 70 ms.
 
-The table is only valid for the inputs it was built from: the packaged lexicon file, the detector's
-``max_candidates``, the versions of lemminflect and wordfreq, and the candidate rules
-(``TABLE_VERSION``, bumped when ``Detector._word_candidates`` changes). ``CandidateTable.matches``
-checks all of them, and the detector ignores a table that does not match.
+One table serves every detector whose ``max_candidates`` is at most the table's: it is built with
+the accurate profile's 250, and each candidate carries its place in its word's list by frequency
+(``frequency_order``, the detector's own cut), so the fast profile's 100 are the candidates placed
+under 100, in the same order. Without it the accurate profile worked out the lists of every word
+itself: about 9% of its profiled run time on a new 1,000-word article.
+
+The table is only valid for the inputs it was built from: the packaged lexicon file, the versions of
+lemminflect and wordfreq, and the candidate rules (``TABLE_VERSION``, bumped when
+``Detector._word_candidates`` changes). ``CandidateTable.matches`` checks all of them and the cut,
+and the detector ignores a table that does not match.
 """
 from __future__ import annotations
 
@@ -19,13 +25,14 @@ import warnings
 from functools import lru_cache
 from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
-from typing import Iterable, NamedTuple
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
+from unspin.evidence.frequency import zipf
 from unspin.lexicon.lexicon import lexicon_digest
 
-TABLE_VERSION = 3  # bump when the detector's rules for a word's candidate list change
+TABLE_VERSION = 4  # bump when the detector's rules for a word's candidate list change
 
 
 class CandidateList(NamedTuple):
@@ -42,10 +49,17 @@ def default_table_path() -> str:
     return str(resources.files("unspin.decide") / "data" / "candidates.npz")
 
 
-def inputs_fingerprint(lexicon_path: str, max_candidates: int) -> dict:
-    """What a table's contents depend on, besides the word list it was built for."""
+def inputs_fingerprint(lexicon_path: str) -> dict:
+    """What a table's contents depend on, besides the word list and the cut (``max_candidates``)."""
     return {"table_version": TABLE_VERSION, "lexicon_sha256": lexicon_digest(lexicon_path),
-            "max_candidates": max_candidates, "lemminflect": _version("lemminflect"), "wordfreq": _version("wordfreq")}
+            "lemminflect": _version("lemminflect"), "wordfreq": _version("wordfreq")}
+
+
+def frequency_order(texts: Sequence[str]) -> list[int]:
+    """Indices of ``texts``, the most frequent first (ties in list order): a word with more candidates
+    than a detector's ``max_candidates`` keeps the first ones of this order (an original is a word of
+    the source text, which favours common words), in list order."""
+    return sorted(range(len(texts)), key=lambda k: -zipf(texts[k]))
 
 
 class CandidateTable:
@@ -55,11 +69,11 @@ class CandidateTable:
     the words a process meets."""
 
     def __init__(self, words: list[str], offsets: np.ndarray, text_ids: np.ndarray, fanout: np.ndarray,
-                 bits: np.ndarray, strings: list[str], meta: dict):
+                 bits: np.ndarray, ranks: np.ndarray, strings: list[str], meta: dict):
         self.meta = meta
         self._index = {w: i for i, w in enumerate(words)}
         self._offsets = offsets.tolist()
-        self._text_ids, self._fanout, self._bits = text_ids, fanout, bits
+        self._text_ids, self._fanout, self._bits, self._ranks = text_ids, fanout, bits, ranks
         self._strings = strings
 
     def __len__(self) -> int:
@@ -68,31 +82,45 @@ class CandidateTable:
     def __contains__(self, word: str) -> bool:
         return word in self._index
 
-    def get(self, word: str) -> CandidateList | None:
-        """The word's list (empty when it has no candidate), or ``None`` when the table lacks the word."""
+    def get(self, word: str, max_candidates: int | None = None) -> CandidateList | None:
+        """The word's list (empty when it has no candidate) cut to ``max_candidates`` (default: the
+        table's own cut), or ``None`` when the table lacks the word."""
         i = self._index.get(word)
         if i is None:
             return None
         a, b = self._offsets[i], self._offsets[i + 1]
+        rows = np.arange(a, b)
+        if max_candidates is not None and b - a > max_candidates:
+            rows = rows[self._ranks[a:b] < max_candidates]
         strings = self._strings
-        return CandidateList(tuple([strings[k] for k in self._text_ids[a:b].tolist()]),
-                             tuple(self._fanout[a:b].tolist()), tuple(self._bits[a:b].tolist()))
+        return CandidateList(tuple([strings[k] for k in self._text_ids[rows].tolist()]),
+                             tuple(self._fanout[rows].tolist()), tuple(self._bits[rows].tolist()))
 
-    def matches(self, fingerprint: dict) -> bool:
-        return all(self.meta.get(k) == v for k, v in fingerprint.items())
+    def matches(self, fingerprint: dict, max_candidates: int) -> bool:
+        """Built from these inputs, with lists cut at ``max_candidates`` or later (a longer list cuts
+        to the same shorter one)."""
+        return (all(self.meta.get(k) == v for k, v in fingerprint.items())
+                and self.meta.get("max_candidates", -1) >= max_candidates)
 
     @classmethod
     def build(cls, lists: Iterable[tuple[str, CandidateList]], meta: dict) -> "CandidateTable":
-        words, offsets, text_ids, fanout, bits = [], [0], [], [], []
+        """A table of ``lists``; ``meta`` should hold ``inputs_fingerprint`` and the cut they were made
+        with (``max_candidates``)."""
+        words, offsets, text_ids, fanout, bits, ranks = [], [0], [], [], [], []
         string_ids: dict[str, int] = {}
         for word, lst in lists:
             words.append(word)
             text_ids.extend(string_ids.setdefault(t, len(string_ids)) for t in lst.texts)
             fanout.extend(lst.fanout)
             bits.extend(lst.bits)
+            rank = [0] * len(lst.texts)
+            for place, k in enumerate(frequency_order(lst.texts)):
+                rank[k] = place
+            ranks.extend(rank)
             offsets.append(len(text_ids))
         return cls(words, np.array(offsets, dtype=np.int64), np.array(text_ids, dtype=np.int32),
-                   np.array(fanout, dtype=np.uint16), np.array(bits, dtype=np.uint8), list(string_ids), meta)
+                   np.array(fanout, dtype=np.uint16), np.array(bits, dtype=np.uint8), np.array(ranks, dtype=np.uint16),
+                   list(string_ids), meta)
 
     def save(self, path: str) -> None:
         words = sorted(self._index, key=self._index.__getitem__)
@@ -109,7 +137,7 @@ class CandidateTable:
         np.savez_compressed(path, words=_blob(words), strings=_blob(self._strings),
                             offsets=np.array(self._offsets, dtype=np.int64), text_ids=self._text_ids,
                             usual_fanout=usual, odd_at=odd.astype(np.int64), odd_fanout=self._fanout[odd],
-                            bits=self._bits, meta=_blob([json.dumps(self.meta, sort_keys=True)]))
+                            bits=self._bits, ranks=self._ranks, meta=_blob([json.dumps(self.meta, sort_keys=True)]))
 
     @classmethod
     def load(cls, path: str) -> "CandidateTable":
@@ -117,7 +145,7 @@ class CandidateTable:
             text_ids = z["text_ids"]
             fanout = z["usual_fanout"][text_ids]
             fanout[z["odd_at"]] = z["odd_fanout"]
-            return cls(_unblob(z["words"]), z["offsets"], text_ids, fanout, z["bits"],
+            return cls(_unblob(z["words"]), z["offsets"], text_ids, fanout, z["bits"], z["ranks"],
                        _unblob(z["strings"]), json.loads(_unblob(z["meta"])[0]))
 
 

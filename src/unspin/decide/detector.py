@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from unspin.decide.candidate_table import (CandidateList, CandidateTable, default_candidate_table,
-                                           inputs_fingerprint)
+                                           frequency_order, inputs_fingerprint)
 from unspin.decide.mlp import SiteMLP
 from unspin.decide.trees import SiteTrees
 from unspin.decide.numbers import NumberWords
@@ -219,8 +219,8 @@ class Detector:
         self.restore_fanout = restore_fanout
         self.numbers = numbers  # figures written for number words, in documents judged spun (None: off)
         # Precomputed candidate lists of common words (``decide.candidate_table``): "packaged" (or a
-        # table file's path) is used when built for this lexicon and ``max_candidates`` (read at the
-        # first word not met before); a ``CandidateTable`` is used as given; None computes all.
+        # table file's path) is used when built for this lexicon and a cut at ``max_candidates`` or
+        # later (read at the first word not met before); a ``CandidateTable`` is used as given; None computes all.
         self.candidate_table = candidate_table
         self._table: CandidateTable | None | object = _UNSEEN
         # Candidate sets with their per-candidate static data, memoised per written form (a batch
@@ -344,26 +344,26 @@ class Detector:
         table = self._table
         if table is _UNSEEN:
             table = self._table = self._resolve_table()
-        found = table.get(low) if table is not None else None
+        found = table.get(low, self.max_candidates) if table is not None else None
         return found if found is not None else self._candidate_list(self._word_candidates(text))
 
     def _phrase_list(self, phrase: tuple[str, ...], low: str, tail_tag: str | None = None) -> CandidateList:
         """``_phrase_candidates`` of a phrase written with head ``low`` (and last word tagged
         ``tail_tag``, if given). Phrases are not in the table:
-        with every inflection of their heads there are 168,000 of them, which would make it 9 MB instead
-        of 5, and a scan meets few (7,000 in 1,500 articles, 1.1 ms a document while new)."""
+        with every inflection of their heads there are 168,000 of them, which would add about 4 MB
+        (measured when it held 100 candidates a word: 9 MB instead of 5), and a scan meets few (7,000 in 1,500 articles, 1.1 ms a document while new)."""
         return self._candidate_list(self._phrase_candidates(phrase, low, tail_tag))
 
     def _resolve_table(self) -> CandidateTable | None:
         """The table to read: one given as an object is used as given; "packaged" or a file's path
-        only if built for this detector's inputs (the packaged lexicon, ``max_candidates``)."""
+        only if built for this detector's inputs (the packaged lexicon, a cut at ``max_candidates`` or later)."""
         table = self.candidate_table
         if not isinstance(table, str):
             return table
         if self.lexicon is not default_lexicon():
             return None
         table = default_candidate_table() if table == "packaged" else CandidateTable.load(table)
-        if table is None or not table.matches(inputs_fingerprint(default_lexicon_path(), self.max_candidates)):
+        if table is None or not table.matches(inputs_fingerprint(default_lexicon_path()), self.max_candidates):
             return None
         return table
 
@@ -410,9 +410,8 @@ class Detector:
                  if (c.text not in FUNCTION_WORDS or c.bits & _FUNCTION_LINK) and len(c.text) > 1
                  and (" " in c.text or not same_word(c.text, low))]
         if len(cands) > self.max_candidates:
-            # The most frequent candidates are kept (the order among them is the lexicon's): an
-            # original is a word of the source text, which favours common words.
-            keep = set(sorted(range(len(cands)), key=lambda k: -zipf(cands[k].text))[: self.max_candidates])
+            # The most frequent candidates are kept, in the lexicon's order (see ``frequency_order``).
+            keep = set(frequency_order([c.text for c in cands])[: self.max_candidates])
             cands = [c for k, c in enumerate(cands) if k in keep]
         return cands
 

@@ -318,18 +318,19 @@ def calibrate(model: DecisionModel, features: Sequence[str], dev: list[dict], ex
     return f1
 
 
-def fit_exact_gate(left: list[dict], share: float) -> "ExactGate":
+def fit_exact_gate(left: list[dict], share: float, min_left_gain: float | None = 5.0) -> "ExactGate":
     """The accurate profile's exact-scoring gate (``rescore.ExactGate``), fitted on sites scored by
     the left pass alone (``left``: none of them scored exactly, so nothing in it depends on a gate):
     a logistic score of ``GATE_FEATURES`` for "this site is a substitution", passing the ``share`` of
-    these sites that score highest. The share sets the profile's cost: exact scoring is most of it."""
+    these sites that score highest, and every site with a left gain of ``min_left_gain`` nats. The
+    share sets the profile's cost: exact scoring is most of it."""
     from unspin.decide.rescore import GATE_FEATURES, ExactGate
 
     X, y = site_matrix(left, GATE_FEATURES)
     coef, intercept = fit_logistic(X, y)
     z = X @ coef + intercept
     threshold = float(np.quantile(z, 1.0 - share))
-    return ExactGate(dict(zip(GATE_FEATURES, map(float, coef))), float(intercept), round(threshold, 4),
+    return ExactGate(dict(zip(GATE_FEATURES, map(float, coef))), float(intercept), round(threshold, 4), min_left_gain,
                      {"share": share, "train_sites": int(len(y)), "script": "scripts/train_decision.py"})
 
 
@@ -381,8 +382,9 @@ def main() -> None:
                          f"(default: {','.join(STYLES)})")
     ap.add_argument("--style-weight", action="append", default=[], metavar="STYLE=W",
                     help="the training documents of STYLE count W times in the site model's loss (default 1)")
-    ap.add_argument("--exact-share", type=float, default=0.16,
-                    help="accurate profile: the share of train sites its exact-scoring gate passes (with a probe)")
+    ap.add_argument("--exact-share", type=float, default=0.12,
+                    help="accurate profile, with a probe: the share of train sites its exact-scoring gate's "
+                         "score passes (and every site whose left gain reaches 5 nats)")
     ap.add_argument("--cache", default=None, help="folder for computed site features (reused; see collect)")
     ap.add_argument("--out", default=None, help="default: the shipped file of the profile")
     a = ap.parse_args()

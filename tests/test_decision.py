@@ -268,6 +268,10 @@ def test_a_learned_exact_gate_decides_each_site_from_its_left_pass_evidence():
     for probe in (-3.0, 0.0, 3.0):
         score = SiteScore(-5.0, np.array([-4.0]), probe=probe)
         assert q.exact_if(score) == (0.5 + fast_logit + 2.0 * probe >= 1.0)
+    # with a left-gain floor, a large left gain passes whatever the score
+    gate.min_left_gain = 5.0
+    assert q.exact_if(SiteScore(-10.0, np.array([-5.0]), probe=-20.0))
+    assert not q.exact_if(SiteScore(-10.0, np.array([-5.1]), probe=-20.0))
     assert set(gate.coef) <= set(GATE_FEATURES)
 
 

@@ -112,12 +112,10 @@ def anatomy(docs: list[tuple[str, SpunText]], every_site_exact: bool) -> dict:
     """Per substitution, where the accurate profile loses it; per clean site, its exact gain."""
     det = accurate_detector()
     r = det.rescorer
-    # every site exact: no learned gate, and the rule gate passing every probability
     exact_min_prob = 0.0 if every_site_exact else r.exact_min_prob
     rec = RecordingRescorer(lm=r.lm, model=r.model, exact_min_prob=exact_min_prob,
                             exact_min_left_gain=r.exact_min_left_gain, gate=r.gate, ngram_picks=r.ngram_picks,
-                            left_picks=r.left_picks, right_words=r.right_words,
-                            exact_gate=None if every_site_exact else r.exact_gate)
+                            left_picks=r.left_picks, right_words=r.right_words)
     det.rescorer = rec
     model = det.final_model
     fates: Counter = Counter()
@@ -166,7 +164,6 @@ def anatomy(docs: list[tuple[str, SpunText]], every_site_exact: bool) -> dict:
     recall = hits / max(1, n_edits)
     return {
         "exact_min_prob": exact_min_prob,
-        "exact_gate": None if every_site_exact or r.exact_gate is None else {"threshold": r.exact_gate.threshold},
         "s_per_1000_words": round((time.perf_counter() - t0) / max(1, words) * 1000, 2),
         "substitutions": n_edits,
         "fates": {f"{fate} / {verdict}": n for (fate, verdict), n in sorted(fates.items())},

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import sys
@@ -318,22 +317,6 @@ def calibrate(model: DecisionModel, features: Sequence[str], dev: list[dict], ex
     return f1
 
 
-def fit_exact_gate(left: list[dict], share: float, min_left_gain: float | None = 5.0) -> "ExactGate":
-    """The accurate profile's exact-scoring gate (``rescore.ExactGate``), fitted on sites scored by
-    the left pass alone (``left``: none of them scored exactly, so nothing in it depends on a gate):
-    a logistic score of ``GATE_FEATURES`` for "this site is a substitution", passing the ``share`` of
-    these sites that score highest, and every site with a left gain of ``min_left_gain`` nats. The
-    share sets the profile's cost: exact scoring is most of it."""
-    from unspin.decide.rescore import GATE_FEATURES, ExactGate
-
-    X, y = site_matrix(left, GATE_FEATURES)
-    coef, intercept = fit_logistic(X, y)
-    z = X @ coef + intercept
-    threshold = float(np.quantile(z, 1.0 - share))
-    return ExactGate(dict(zip(GATE_FEATURES, map(float, coef))), float(intercept), round(threshold, 4), min_left_gain,
-                     {"share": share, "train_sites": int(len(y)), "script": "scripts/train_decision.py"})
-
-
 def probe_overlap(probe, per_corpus: int, shuffled: bool) -> None:
     """Refuse to train on documents the neural probe was fit on: its logit would look more certain
     there than on new text, and the decision model would learn to trust it too much. The probe
@@ -382,9 +365,6 @@ def main() -> None:
                          f"(default: {','.join(STYLES)})")
     ap.add_argument("--style-weight", action="append", default=[], metavar="STYLE=W",
                     help="the training documents of STYLE count W times in the site model's loss (default 1)")
-    ap.add_argument("--exact-share", type=float, default=0.12,
-                    help="accurate profile, with a probe: the share of train sites its exact-scoring gate's "
-                         "score passes (and every site whose left gain reaches 5 nats)")
     ap.add_argument("--cache", default=None, help="folder for computed site features (reused; see collect)")
     ap.add_argument("--out", default=None, help="default: the shipped file of the profile")
     a = ap.parse_args()
@@ -440,20 +420,6 @@ def main() -> None:
         os.makedirs(a.cache, exist_ok=True)
         return os.path.join(a.cache, f"{a.profile}-{split}-{n}{'-shuffled' if a.shuffled else ''}.jsonl")
 
-    gate = None
-    if a.profile == "accurate" and det.rescorer.lm.probe is not None:
-        # Stage 1: the exact-scoring gate, fitted on the train documents read by the left pass alone
-        # (cheap: no site is scored exactly, so nothing depends on a gate); every later collection,
-        # and the profile, score exactly what it passes.
-        from unspin.decide.rescore import ExactGate, exact_gate_path
-
-        det.rescorer.exact_gate = ExactGate({}, 0.0, math.inf)  # passes no site
-        left = collect(det, round_robin("train", a.per_corpus, a.shuffled), seed=1, spun_share=0.75,
-                       cache=cache("left-train", a.per_corpus), styles=train_styles)
-        gate = det.rescorer.exact_gate = fit_exact_gate(left, a.exact_share)
-        print(f"exact gate: {gate.coef}, intercept {gate.intercept:.3f}, threshold {gate.threshold} "
-              f"({a.exact_share:.0%} of train sites)", file=sys.stderr)
-
     train = collect(det, round_robin("train", a.per_corpus, a.shuffled), seed=1, spun_share=0.75,
                     cache=cache("train", a.per_corpus), styles=train_styles)
     X, y = site_matrix(train, features)
@@ -504,19 +470,12 @@ def main() -> None:
                   "script": "scripts/train_decision.py"}
     if a.profile == "accurate":
         model.meta["neural_model"] = lm_name
-        if gate is not None:  # the features it was trained on are those of sites this gate passed
-            model.meta["exact_gate"] = {"share": a.exact_share, "threshold": gate.threshold}
     if a.f1_tolerance:
         model.meta["f1_tolerance"] = a.f1_tolerance
     if train_styles != STYLES or style_weight:
         model.meta["train_styles"] = list(train_styles)
         model.meta["style_weight"] = style_weight
     model.save(os.path.normpath(out))
-    if gate is not None:
-        gate.meta["neural_model"] = lm_name
-        gate_out = os.path.join(os.path.dirname(os.path.normpath(out)), os.path.basename(exact_gate_path(lm_name)))
-        gate.save(gate_out)
-        print(f"wrote {gate_out}", file=sys.stderr)
     print(f"wrote {out} in {time.time() - t0:.0f}s", file=sys.stderr)
 
 

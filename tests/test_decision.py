@@ -242,64 +242,7 @@ def test_the_neural_queries_carry_every_setting_of_the_rescorer():
             assert text[q.start:q.end] == s.written
             assert (q.left_picks, q.right_words) == (4, 5)
             assert list(q.shortlist) == list(s.shortlist[:2])
-            # without a probe, the rule gate: a likely site always, another if it beats the written from the left
-            if s.probability >= rescorer.exact_min_prob:
-                assert q.exact_if is None
-            else:
-                assert q.exact_if(SimpleNamespace(left_gain=rescorer.exact_min_left_gain))
-                assert not q.exact_if(SimpleNamespace(left_gain=rescorer.exact_min_left_gain - 0.01))
-
-
-def test_a_learned_exact_gate_decides_each_site_from_its_left_pass_evidence():
-    from types import SimpleNamespace
-
-    from unspin.decide import Detector
-    from unspin.decide.rescore import GATE_FEATURES, ExactGate, NeuralRescorer
-    from unspin.evidence.neural import SiteScore
-    from unspin.tokenize import tokenize
-
-    doc = tokenize("Leaders who satisfied in Geneva signed a composed dedication.")
-    sites = Detector().sites(doc)
-    gate = ExactGate({"fast_logit": 1.0, "nn_probe": 2.0}, 0.5, 1.0)
-    rescorer = NeuralRescorer(lm=SimpleNamespace(), model=DecisionModel.heuristic(), exact_gate=gate)
-    _, queries, owners = rescorer.queries(doc, sites)
-    s, q = owners[0][0], queries[0][0]
-    fast_logit = np.log(s.probability / (1 - s.probability))
-    for probe in (-3.0, 0.0, 3.0):
-        score = SiteScore(-5.0, np.array([-4.0]), probe=probe)
-        assert q.exact_if(score) == (0.5 + fast_logit + 2.0 * probe >= 1.0)
-    # with a left-gain floor, a large left gain passes whatever the score
-    gate.min_left_gain = 5.0
-    assert q.exact_if(SiteScore(-10.0, np.array([-5.0]), probe=-20.0))
-    assert not q.exact_if(SiteScore(-10.0, np.array([-5.1]), probe=-20.0))
-    assert set(gate.coef) <= set(GATE_FEATURES)
-
-
-def test_the_exact_gate_is_fitted_to_pass_its_share_of_train_sites():
-    td = load_training_script()
-    rng = np.random.default_rng(3)
-    y = (rng.uniform(size=2000) < 0.2).astype(float)
-    probe = np.where(y == 1, rng.normal(1.0, 1.0, 2000), rng.normal(-1.0, 1.0, 2000))
-    left = [{"sites": [{"f": {"fast_logit": 0.0, "nn_left_gain": 0.0, "nn_probe": float(p), "nn_surprise": 5.0},
-                        "label": float(t)} for p, t in zip(probe, y)]}]
-    gate = td.fit_exact_gate(left, 0.25)
-    z = gate.intercept + gate.coef["nn_probe"] * probe + gate.coef["nn_surprise"] * 5.0
-    assert gate.coef["nn_probe"] > 0 and abs((z >= gate.threshold).mean() - 0.25) < 0.01
-
-
-def test_the_packaged_exact_gate_reads_only_left_pass_evidence():
-    import math
-
-    from unspin.decide.rescore import GATE_FEATURES, accurate_model_path, exact_gate_path, load_exact_gate
-    from unspin.evidence.neural import DEFAULT_MODEL
-
-    gate = load_exact_gate(DEFAULT_MODEL)
-    assert gate is not None, exact_gate_path()
-    assert set(gate.coef) == set(GATE_FEATURES) and math.isfinite(gate.threshold)
-    assert gate.coef["fast_logit"] > 0 and gate.coef["nn_probe"] > 0  # evidence of spinning raises the score
-    # the accurate model was trained on the features of the sites this gate passes
-    trained_with = DecisionModel.load(accurate_model_path(DEFAULT_MODEL)).meta["exact_gate"]
-    assert trained_with == {"share": gate.meta["share"], "threshold": gate.threshold}
+            assert q.min_left_gain == (None if s.probability >= rescorer.exact_min_prob else rescorer.exact_min_left_gain)
 
 
 def test_a_decision_model_that_reads_the_probe_refuses_a_model_without_one():

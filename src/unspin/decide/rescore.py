@@ -7,19 +7,15 @@ shortlist exactly where it may matter, and decides with its own trained decision
 """
 from __future__ import annotations
 
-import json
 import math
 import os
-from dataclasses import dataclass, field
-from functools import partial
 from importlib import resources
 
 import numpy as np
 
 from unspin.decide.detector import FEATURES, DecisionModel, Detector, Site, _clip, _clipped, doc_features
 from unspin.doc import Doc
-from unspin.evidence.neural import (DEFAULT_MODEL, NeuralLM, NeuralUnavailable, SiteQuery, SiteScore,
-                                   default_neural_lm)
+from unspin.evidence.neural import DEFAULT_MODEL, NeuralLM, NeuralUnavailable, SiteQuery, default_neural_lm
 from unspin.evidence.probe import probe_path
 from unspin.tokenize import sentences
 
@@ -34,65 +30,6 @@ ACCURATE_MAX_CANDIDATES = 250
 
 NEURAL_FEATURES = FEATURES + ("fast_logit", "nn_left_gain", "nn_surprise", "nn_gain", "nn_exact",
                               "nn_gain_margin", "nn_doc_gain", "nn_probe")
-
-
-GATE_FEATURES = ("fast_logit", "nn_left_gain", "nn_probe", "nn_surprise")
-
-
-@dataclass
-class ExactGate:
-    """Which sites the neural model scores in full context (left and right), from what is known
-    before: the fast model's logit and the left pass's evidence (``GATE_FEATURES``). A logistic
-    score, fitted on the train split to say which sites are substitutions, passes the sites at or
-    above ``threshold``; only those can become spans (``NeuralRescorer.may_flag``).
-
-    Why learned: the rule it replaces (fast probability >= 0.4, or a candidate beating the written
-    word by 5 nats from the left) scored 1,510 of 9,353 dev sites and left a third of the
-    substitutions (228 of 696) out of reach whatever the decision model said. Fitted on train, this
-    score reaches 590 of them with the same 1,510 sites: the probe and the fast logit together say
-    more than either alone.
-    """
-
-    coef: dict[str, float]
-    intercept: float
-    threshold: float
-    # Also pass a site where some candidate beats the written wording by this many nats from the left
-    # (None: the score alone). A linear score cannot say "a large left gain, whatever else": alone,
-    # it left the synonym spinners' function-word rewrites ("within" for in) unscored and their test
-    # row fell from F1 0.33 to 0.10.
-    min_left_gain: float | None = None
-    meta: dict = field(default_factory=dict)
-
-    def logit(self, site: Site, score: SiteScore) -> float:
-        f = _left_features(site, score)
-        return self.intercept + sum(w * f.get(k, 0.0) for k, w in self.coef.items())
-
-    def admits(self, site: Site, score: SiteScore) -> bool:
-        if self.min_left_gain is not None and score.left_gain >= self.min_left_gain:
-            return True
-        return self.logit(site, score) >= self.threshold
-
-    @classmethod
-    def load(cls, path: str) -> "ExactGate":
-        with open(path, encoding="utf-8") as fh:
-            d = json.load(fh)
-        return cls(d["coef"], d["intercept"], d["threshold"], d.get("min_left_gain"), d.get("meta", {}))
-
-    def save(self, path: str) -> None:
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump({"coef": self.coef, "intercept": self.intercept, "threshold": self.threshold,
-                       "min_left_gain": self.min_left_gain, "meta": self.meta}, fh, indent=1)
-
-
-def exact_gate_path(lm_name: str = DEFAULT_MODEL) -> str:
-    suffix = "" if lm_name == DEFAULT_MODEL else f"_{lm_name}"
-    return str(resources.files("unspin.decide") / "data" / f"exact_gate{suffix}.json")
-
-
-def load_exact_gate(lm_name: str) -> ExactGate | None:
-    """The gate trained on ``lm_name``'s evidence, or None (then the rule gate decides)."""
-    path = exact_gate_path(lm_name)
-    return ExactGate.load(path) if os.path.exists(path) else None
 
 
 def accurate_model_path(lm_name: str = DEFAULT_MODEL) -> str:
@@ -114,11 +51,9 @@ def load_accurate_model(lm_name: str) -> DecisionModel:
 class NeuralRescorer:
     """Adds neural evidence to sites and decides with the accurate decision model.
 
-    ``exact_gate``: which sites get exact (left + right context) scoring of their shortlist
-    (``ExactGate``; "packaged": the one trained for this neural model, if any); every site gets the
-    one-pass left-context evidence. Without a gate (or with a language model without a probe),
-    the rule ``exact_min_prob``/``exact_min_left_gain`` decides: on dev (105 documents, sites scored
-    under a wide gate and the gates replayed), 0.4 / 5.0 nats scored 37% fewer variants than
+    ``exact_min_prob``/``exact_min_left_gain``: which sites get exact (left + right context) scoring of
+    their shortlist; every site gets the one-pass left-context evidence. On dev (105 documents, sites
+    scored under a wide gate and the gates replayed), 0.4 / 5.0 nats scores 37% fewer variants than
     0.25 / 4.0 with the same site F1 (0.64). ``gate``: for the cascade, the
     fast document score (or strongest fast site) below which a document is not re-scored at all;
     ``None`` re-scores every document (the accurate profile). Exact scoring covers the n-gram model's
@@ -132,13 +67,9 @@ class NeuralRescorer:
 
     def __init__(self, lm: NeuralLM | None = None, model: DecisionModel | None = None,
                  exact_min_prob: float = 0.4, exact_min_left_gain: float = 5.0,
-                 gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3,
-                 exact_gate: "ExactGate | str | None" = "packaged"):
+                 gate: float | None = None, ngram_picks: int = 2, left_picks: int = 3, right_words: int = 3):
         self.lm = lm or default_neural_lm()
         self.model = model or load_accurate_model(self.lm.name)
-        if exact_gate == "packaged":
-            exact_gate = load_exact_gate(self.lm.name) if getattr(self.lm, "probe", None) is not None else None
-        self.exact_gate = exact_gate
         if "nn_probe" in self.model.site_features and getattr(self.lm, "probe", None) is None:
             # Absent, the feature would read as 0 for every site: wrong decisions, and no error.
             raise NeuralUnavailable(f"the accurate decision model reads the neural probe, and none is loaded for "
@@ -182,18 +113,11 @@ class NeuralRescorer:
             texts.append(doc.text[begin:end])
             owners.append(here)
             queries.append([SiteQuery(doc.tokens[s.first].start - begin, doc.tokens[s.last].end - begin,
-                                      s.candidates, s.shortlist[: self.ngram_picks], self._exact_if(s),
+                                      s.candidates, s.shortlist[: self.ngram_picks],
+                                      None if s.probability >= self.exact_min_prob else self.exact_min_left_gain,
                                       self.left_picks, self.right_words)
                             for s in here])
         return texts, queries, owners
-
-    def _exact_if(self, site: Site):
-        """The test a site's left-pass score must pass to be scored exactly (None: always)."""
-        if self.exact_gate is not None:
-            return partial(self.exact_gate.admits, site)
-        if site.probability >= self.exact_min_prob:
-            return None
-        return partial(_beats_from_the_left, self.exact_min_left_gain)
 
     def may_flag(self, site: Site) -> bool:
         """Only a site whose candidates the neural model has read in full context (left and right)
@@ -206,7 +130,12 @@ class NeuralRescorer:
     @staticmethod
     def _features(s: Site, sc) -> None:
         f = s.features
-        f.update(_left_features(s, sc))
+        p = min(max(s.probability, 1e-6), 1 - 1e-6)
+        f["fast_logit"] = math.log(p / (1 - p))
+        f["nn_left_gain"] = _clip(sc.left_gain, 25.0)
+        f["nn_surprise"] = _clip(-sc.written_left, 25.0)
+        if sc.probe is not None:  # absent, not 0, without a probe: the evidence then shows none
+            f["nn_probe"] = _clip(sc.probe, 25.0)
         f["nn_scored"] = 1.0
         if len(sc.exact) > 1:
             cand = sc.exact[1:]
@@ -219,20 +148,6 @@ class NeuralRescorer:
             f["nn_gain"] = 0.0
             f["nn_exact"] = 0.0
             f["nn_gain_margin"] = 0.0
-
-
-def _left_features(s: Site, sc: SiteScore) -> dict[str, float]:
-    """The evidence known after the left pass: the fast model's logit and the neural left context's."""
-    p = min(max(s.probability, 1e-6), 1 - 1e-6)
-    f = {"fast_logit": math.log(p / (1 - p)), "nn_left_gain": _clip(sc.left_gain, 25.0),
-         "nn_surprise": _clip(-sc.written_left, 25.0)}
-    if sc.probe is not None:  # absent, not 0, without a probe: the evidence then shows none
-        f["nn_probe"] = _clip(sc.probe, 25.0)
-    return f
-
-
-def _beats_from_the_left(min_gain: float, score: SiteScore) -> bool:
-    return score.left_gain >= min_gain
 
 
 def accurate_detector(gate: float | None = None, model: DecisionModel | None = None,

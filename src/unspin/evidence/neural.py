@@ -27,7 +27,7 @@ import importlib.util
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -52,8 +52,7 @@ class SiteQuery:
     end: int
     candidates: Sequence[str]  # every candidate original: first sub-token scored from the left pass
     shortlist: Sequence[str] = ()  # candidates always scored exactly (written wording is always added)
-    # Score exactly only if this says so, given the left pass's score of the site (None: always).
-    exact_if: Callable[["SiteScore"], bool] | None = None
+    min_left_gain: float | None = None  # score exactly only if some candidate beats the written by this
     left_picks: int = 3  # plus this many of the best candidates by left-context score
 
     right_words: int = 3  # words of right context scored with each variant
@@ -336,7 +335,7 @@ class NeuralLM:
                         score.probe, inputs = probed[(r, n_q)]
                         score.probe_input = inputs if self.keep_probe_inputs else None
                     results[i].append(score)
-                    if (q.shortlist or q.left_picks) and (q.exact_if is None or q.exact_if(score)):
+                    if (q.shortlist or q.left_picks) and (q.min_left_gain is None or score.left_gain >= q.min_left_gain):
                         # The n-gram shortlist misses originals a long context makes obvious
                         # ("leaders who met"): add the best candidates by left-context score.
                         scored = list(dict.fromkeys(q.shortlist))

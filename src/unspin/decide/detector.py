@@ -431,6 +431,7 @@ class Detector:
         out = []
         pairs = self.lexicon.phrase_pairs
         lows = tuple(toks[i].text.lower() for i in words)
+        singulars = [_singulars(w) for w in lows]  # most words are no plural: nothing to look up then
         n_words = len(words)
         for a, ti in enumerate(words):
             tok = toks[ti]
@@ -448,7 +449,8 @@ class Detector:
             # its originals are put in the plural as well (memoised under their own key).
             found = [(phrase, None) for head in _phrase_heads(low) for phrase in pairs.get((head, second), ())
                      if a + len(phrase) <= n_words and lows[a + 2:a + len(phrase)] == phrase[2:]]
-            found += [(phrase, "NNS") for phrase in _plural_phrases(pairs, lows, a)]
+            if any(singulars[a + 1:a + _LONGEST_PHRASE]):
+                found += [(phrase, "NNS") for phrase in _plural_phrases(pairs, lows, a, singulars)]
             for phrase, tail_tag in found:
                 n = len(phrase)
                 written = _phrase_text(doc, words, a, n)
@@ -750,12 +752,13 @@ def _phrase_text(doc: Doc, words: list[int], a: int, n: int) -> str | None:
     return doc.text[toks[0].start:toks[-1].end]
 
 
-def _plural_phrases(pairs: dict, lows: tuple[str, ...], a: int) -> list[tuple[str, ...]]:
+def _plural_phrases(pairs: dict, lows: tuple[str, ...], a: int,
+                    singulars: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """The lexicon's phrases written at word position ``a`` with their last word in the plural
-    (and their other words as listed)."""
+    (and their other words as listed); ``singulars``: ``_singulars`` of each word of ``lows``."""
     found = []
     for n in range(2, min(len(lows) - a, _LONGEST_PHRASE) + 1):
-        for singular in _singulars(lows[a + n - 1]):
+        for singular in singulars[a + n - 1]:
             second = singular if n == 2 else lows[a + 1]
             for phrase in pairs.get((lows[a], second), ()):
                 if len(phrase) == n and phrase[-1] == singular and phrase[2:n - 1] == lows[a + 2:a + n - 1]:

@@ -220,7 +220,8 @@ class Detector:
         self.numbers = numbers  # figures written for number words, in documents judged spun (None: off)
         # Precomputed candidate lists of common words (``decide.candidate_table``): "packaged" (or a
         # table file's path) is used when built for this lexicon and a cut at ``max_candidates`` or
-        # later (read at the first word not met before); a ``CandidateTable`` is used as given; None computes all.
+        # later (read at the first word not met before); a ``CandidateTable`` is used as given; None
+        # computes all.
         self.candidate_table = candidate_table
         self._table: CandidateTable | None | object = _UNSEEN
         # Candidate sets with their per-candidate static data, memoised per written form (a batch
@@ -351,12 +352,14 @@ class Detector:
         """``_phrase_candidates`` of a phrase written with head ``low`` (and last word tagged
         ``tail_tag``, if given). Phrases are not in the table:
         with every inflection of their heads there are 168,000 of them, which would add about 4 MB
-        (measured when it held 100 candidates a word: 9 MB instead of 5), and a scan meets few (7,000 in 1,500 articles, 1.1 ms a document while new)."""
+        (measured when it held 100 candidates a word: 9 MB instead of 5), and a scan meets few
+        (7,000 in 1,500 articles, 1.1 ms a document while new)."""
         return self._candidate_list(self._phrase_candidates(phrase, low, tail_tag))
 
     def _resolve_table(self) -> CandidateTable | None:
         """The table to read: one given as an object is used as given; "packaged" or a file's path
-        only if built for this detector's inputs (the packaged lexicon, a cut at ``max_candidates`` or later)."""
+        only if built for this detector's inputs (the packaged lexicon, a cut at ``max_candidates`` or
+        later)."""
         table = self.candidate_table
         if not isinstance(table, str):
             return table

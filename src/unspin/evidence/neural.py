@@ -210,8 +210,8 @@ class NeuralLM:
         sentence), as a tensor for indexing a vocabulary row, and its ``_left_penalty``.
 
         Memoised per list: an accurate check of 1,000 words asks for about 30,000 candidates, mostly
-        in lists met before; the texts not met before are tokenized in one batch (one call per text
-        was 6% of the profile's run time)."""
+        in lists met before; the texts not met before are tokenized in one batch (one call per text,
+        and a lookup per candidate, cost 0.36 s CPU for a new article in a fresh process; 0.28 s so)."""
         key = tuple(candidates)
         got = self._lists.get(key)
         if got is None:

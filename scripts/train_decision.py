@@ -427,16 +427,14 @@ def main() -> None:
     weights = np.repeat([style_weight.get(d["style"], 1.0) for d in train],
                         [len(d["sites"]) for d in train]) if style_weight else None
     print(f"train: {len(train)} docs, {len(y)} sites, {int(y.sum())} spun ({time.time() - t0:.0f}s)", file=sys.stderr)
-    if a.site_model == "trees":
-        trees = SiteTrees.fit(X, y, features, leaves=a.leaves, rounds=a.rounds, learning_rate=a.learning_rate,
-                              weights=weights)
-        model = DecisionModel({}, 0.0, {k: 0.0 for k in DOC_FEATURES}, 0.0, site_model=trees)
-    elif a.site_model == "mlp":
-        mlp = SiteMLP.fit(X, y, features, hidden=a.hidden, epochs=a.epochs, weights=weights)
-        model = DecisionModel({}, 0.0, {k: 0.0 for k in DOC_FEATURES}, 0.0, site_model=mlp)
-    else:
+    if a.site_model == "logistic":
         coef, intercept = fit_logistic(X, y, weights=weights)
         model = DecisionModel(dict(zip(features, map(float, coef))), intercept, {k: 0.0 for k in DOC_FEATURES}, 0.0)
+    else:
+        site_model = (SiteTrees.fit(X, y, features, leaves=a.leaves, rounds=a.rounds, learning_rate=a.learning_rate,
+                                    weights=weights) if a.site_model == "trees"
+                      else SiteMLP.fit(X, y, features, hidden=a.hidden, epochs=a.epochs, weights=weights))
+        model = DecisionModel({}, 0.0, {k: 0.0 for k in DOC_FEATURES}, 0.0, site_model=site_model)
 
     # The document model and the thresholds on dev, with the trained site model. Half clean, half
     # spun on dev, so the document score is calibrated for an even prior.
